@@ -1,0 +1,1 @@
+"""Measurement: KPIs, health scores, zones, risk rules, the nightly pipeline, and the dashboards."""

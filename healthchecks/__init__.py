@@ -1,0 +1,1 @@
+"""Customer-facing questionnaires reached by shared links: definitions, responses, results."""

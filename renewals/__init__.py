@@ -1,0 +1,1 @@
+"""Renewal business cases, the renewal pipeline and forecast, save plans and expansion."""

@@ -1,0 +1,6 @@
+"""Development on a laptop: DEBUG on, console email, the embedded default unless told otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

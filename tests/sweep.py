@@ -1,0 +1,136 @@
+"""URL enumeration and object registry for the tenancy sweep.
+
+Every URL pattern in the project is classified:
+- organization-scoped pages (their route contains ``<org_slug>``),
+- API endpoints (under ``/api/v1/``),
+- public pages, which must be listed in ``PUBLIC_URL_NAMES`` on purpose.
+
+Each URL keyword argument other than ``org_slug`` needs an entry in ``OBJECT_FOR_KWARG``: a
+function that creates (or returns) an object of the *given* organization and returns the value
+to put in the URL. A new view with a new kind of id fails the sweep until it is registered here,
+so nobody has to remember to add a tenancy test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Pages reachable without an organization in the URL. Adding one is a deliberate decision.
+PUBLIC_URL_NAMES = {
+    "home",
+    "healthz",
+    "signup",
+    "organization_new",
+    "invitation_accept",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "password_change",
+    "password_change_done",
+    "api:schema",
+    "api:docs",
+    "api:redoc",
+}
+PUBLIC_NAMESPACES = {"admin"}  # Django admin: staff only, across organizations by design.
+
+
+@dataclass(frozen=True)
+class SweptUrl:
+    name: str
+    kind: str  # "org" | "api" | "public"
+    kwargs: tuple[str, ...]
+    route: str
+
+
+def _kwarg_names(pattern) -> tuple[str, ...]:
+    regex = pattern.pattern.regex
+    return tuple(regex.groupindex.keys())
+
+
+def iter_urls() -> Iterator[SweptUrl]:
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None, kwargs: tuple[str, ...]):
+        for entry in resolver.url_patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                ns = namespace
+                if entry.namespace:
+                    ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+                yield from walk(entry, route, ns, kwargs + _kwarg_names(entry))
+            elif isinstance(entry, URLPattern):
+                name = entry.name
+                full_name = f"{namespace}:{name}" if namespace and name else name
+                all_kwargs = kwargs + _kwarg_names(entry)
+                if "org_slug" in all_kwargs:
+                    kind = "org"
+                elif route.startswith("api/v1/"):
+                    kind = "api"
+                else:
+                    kind = "public"
+                yield SweptUrl(name=full_name or f"<unnamed {route}>", kind=kind, kwargs=all_kwargs, route=route)
+
+    yield from walk(get_resolver(), "", None, ())
+
+
+# kwarg name -> function(organization) -> URL value. Every object it makes belongs to that
+# organization and carries the organization's name, so a leak is visible in a response body.
+OBJECT_FOR_KWARG: dict[str, Callable] = {}
+
+
+def registers(*names: str):
+    def decorator(func: Callable) -> Callable:
+        for name in names:
+            OBJECT_FOR_KWARG[name] = func
+        return func
+
+    return decorator
+
+
+@registers("membership_id")
+def _membership(organization):
+    from retention.models import Role
+    from retention.tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(email=f"member-of-{organization.slug}@example.test", full_name=f"{organization.name} member")
+    return MembershipFactory(organization=organization, user=user, role=Role.VIEWER).pk
+
+
+@registers("invitation_id")
+def _invitation(organization):
+    from retention import services
+    from retention.models import Role
+    from retention.tests.factories import UserFactory
+
+    owner = UserFactory(email=f"inviter-{organization.slug}@example.test")
+    return services.invitation_create(
+        organization=organization, email=f"invitee-{organization.slug}@example.test", role=Role.CSM, invited_by=owner
+    ).invitation.pk
+
+
+@registers("api_key_id")
+def _api_key(organization):
+    from retention import services
+
+    return services.api_key_create(organization=organization, name=f"{organization.name} sweep key", scopes=["read"]).api_key.pk
+
+
+# Import the registrations other apps contribute (each app keeps its own next to its tests).
+def load_app_registrations() -> None:
+    import importlib
+
+    for module in (
+        "accounts.tests.sweep_objects",
+        "dashboards.tests.sweep_objects",
+        "healthchecks.tests.sweep_objects",
+        "renewals.tests.sweep_objects",
+    ):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
