@@ -46,6 +46,14 @@ class SweptUrl:
     kind: str  # "org" | "api" | "public"
     kwargs: tuple[str, ...]
     route: str
+    callback: Callable | None = None
+
+    @property
+    def model(self):
+        """The model behind a DRF view (from its ``queryset``), used for ``pk``-style kwargs."""
+        view_class = getattr(self.callback, "cls", None)
+        queryset = getattr(view_class, "queryset", None)
+        return getattr(queryset, "model", None)
 
 
 def _kwarg_names(pattern) -> tuple[str, ...]:
@@ -72,23 +80,51 @@ def iter_urls() -> Iterator[SweptUrl]:
                     kind = "api"
                 else:
                     kind = "public"
-                yield SweptUrl(name=full_name or f"<unnamed {route}>", kind=kind, kwargs=all_kwargs, route=route)
+                yield SweptUrl(name=full_name or f"<unnamed {route}>", kind=kind, kwargs=all_kwargs, route=route, callback=entry.callback)
 
     yield from walk(get_resolver(), "", None, ())
 
 
-# kwarg name -> function(organization) -> URL value. Every object it makes belongs to that
-# organization and carries the organization's name, so a leak is visible in a response body.
+# kwarg name -> function(organization) -> URL value, for page URLs (``account_id`` …).
+# model -> function(organization) -> instance, for API URLs, whose kwargs (``pk``, or a lookup
+# field such as ``external_id``) are read off the instance of the view's model.
+# Every object made belongs to the given organization and carries the organization's name in
+# its text, so a leak is visible in a response body.
 OBJECT_FOR_KWARG: dict[str, Callable] = {}
+OBJECT_FOR_MODEL: dict[type, Callable] = {}
 
 
 def registers(*names: str):
     def decorator(func: Callable) -> Callable:
         for name in names:
+            if name in OBJECT_FOR_KWARG and OBJECT_FOR_KWARG[name] is not func:
+                raise RuntimeError(f"URL kwarg {name!r} is registered twice for the tenancy sweep")
             OBJECT_FOR_KWARG[name] = func
         return func
 
     return decorator
+
+
+def registers_model(model: type):
+    def decorator(func: Callable) -> Callable:
+        OBJECT_FOR_MODEL[model] = func
+        return func
+
+    return decorator
+
+
+def url_value(url: SweptUrl, kwarg: str, organization):
+    """The value to put in ``url`` for ``kwarg`` so that it names an object of ``organization``."""
+    if kwarg in OBJECT_FOR_KWARG and not (url.kind == "api" and url.model in OBJECT_FOR_MODEL):
+        return OBJECT_FOR_KWARG[kwarg](organization)
+    if url.model in OBJECT_FOR_MODEL:
+        instance = OBJECT_FOR_MODEL[url.model](organization)
+        return instance.pk if kwarg == "pk" else getattr(instance, kwarg)
+    raise LookupError(kwarg)
+
+
+def has_object_for(url: SweptUrl, kwarg: str) -> bool:
+    return kwarg in OBJECT_FOR_KWARG or url.model in OBJECT_FOR_MODEL
 
 
 @registers("membership_id")

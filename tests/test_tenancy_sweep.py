@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.sweep import OBJECT_FOR_KWARG, PUBLIC_NAMESPACES, PUBLIC_URL_NAMES, iter_urls, load_app_registrations
+from tests.sweep import OBJECT_FOR_KWARG, OBJECT_FOR_MODEL, PUBLIC_NAMESPACES, PUBLIC_URL_NAMES, has_object_for, iter_urls, load_app_registrations, url_value
 
 load_app_registrations()
 ALL_URLS = list(iter_urls())
@@ -30,15 +30,12 @@ def test_every_url_is_named_and_classified():
 
 
 def test_every_url_kwarg_has_a_sweep_object():
-    missing = sorted({k for u in ORG_URLS + API_URLS for k in u.kwargs if k != "org_slug" and k not in OBJECT_FOR_KWARG})
-    assert not missing, f"Register these URL kwargs in a sweep_objects module (see tests/sweep.py): {missing}"
+    missing = sorted({f"{u.name}:{k}" for u in ORG_URLS + API_URLS for k in u.kwargs if k != "org_slug" and not has_object_for(u, k)})
+    assert not missing, f"Register objects for these URL kwargs in a <app>/tests/sweep_objects*.py module (see tests/sweep.py): {missing}"
 
 
 def _kwargs_for(url, organization, slug):
-    kwargs = {}
-    for name in url.kwargs:
-        kwargs[name] = slug if name == "org_slug" else OBJECT_FOR_KWARG[name](organization)
-    return kwargs
+    return {name: slug if name == "org_slug" else url_value(url, name, organization) for name in url.kwargs}
 
 
 def _call(client, method, path):
@@ -88,7 +85,7 @@ def test_api_endpoint_is_404_for_another_organizations_key(url, acme, globex, ac
             assert response.status_code in (404, 405), f"{method.upper()} {path} gave {response.status_code} to another organization's key"
         assert acme_client.get(path).status_code != 404, f"the sweep's fixtures for {url.name} are wrong: Acme's own key got 404"
     else:
-        for make in OBJECT_FOR_KWARG.values():  # Acme has one of everything
+        for make in [*OBJECT_FOR_KWARG.values(), *OBJECT_FOR_MODEL.values()]:  # Acme has one of everything
             make(acme)
         response = globex_client.get(path)
         if response.status_code != 405:
