@@ -13,4 +13,8 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include("accounts.api_urls")),
+    path("", include("accounts.plans.api_urls")),
+    path("", include("dashboards.api_urls")),
+    path("", include("healthchecks.api_urls")),
+    path("", include("renewals.api_urls")),
 ]

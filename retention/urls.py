@@ -18,6 +18,7 @@ org_patterns = [
     path("settings/api-keys/<int:api_key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("audit/", views.audit_log, name="audit_log"),
     path("accounts/", include("accounts.urls")),
+    path("plans/", include("accounts.plans.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("healthchecks/", include("healthchecks.urls")),
     path("renewals/", include("renewals.urls")),

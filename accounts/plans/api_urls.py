@@ -1,0 +1,3 @@
+"""API routes for success plans (mounted under /api/v1/)."""
+
+urlpatterns: list = []
