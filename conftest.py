@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 from retention.models import Role
 from retention.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
+pytest_plugins = ["tests.browser"]
+
 
 def _bypass_rls_outside_requests(sender, connection, **kwargs):
     """Test set-up and assertions see every organization's rows.

@@ -301,3 +301,7 @@ class Note(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "account", "created_at"])]
+
+
+from accounts.experiences.models import *  # noqa: E402,F401,F403
+from accounts.plans.models import *  # noqa: E402,F401,F403  (success plans live in their own module)

@@ -1,3 +1,12 @@
-"""API routes of the dashboards app (mounted under /api/v1/)."""
+"""API routes of the dashboards app (mounted under /api/v1/): scores, zones, risks (read only)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("scores", api.AccountScoreViewSet, basename="score")
+router.register("zones", api.AccountZonesViewSet, basename="zones")
+router.register("risks", api.RiskIndicatorViewSet, basename="risk")
+
+urlpatterns = router.urls

@@ -99,3 +99,14 @@ def exception_handler(exc, context):
 
 def error_response(*, code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
     return Response({"code": code, "detail": detail, **extra}, status=http_status)
+
+
+class EventsThrottle(ApiKeyThrottle):
+    """Requests per API key to the event-ingestion endpoints, at ``EVENTS_THROTTLE_RATE``."""
+
+    scope = "events"
+
+    def get_rate(self) -> str:
+        from django.conf import settings
+
+        return settings.EVENTS_THROTTLE_RATE

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("dashboards.api_urls")),
     path("", include("healthchecks.api_urls")),
     path("", include("renewals.api_urls")),
+    path("", include("accounts.experiences.api_urls")),
 ]

@@ -216,3 +216,66 @@ class AuditLogEntry(TenantModel):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class SharedLink(models.Model):
+    """A no-login link (``/s/<token>``) bound to one organization, one account and one purpose.
+
+    Only a SHA-256 hash of the token is stored. Part of the tenancy kernel and, like ApiKey, not
+    under row-level security on purpose: a respondent's request is resolved by the token's hash
+    before any organization is known (``retention.sharing.shared_link_resolve`` then scopes the
+    transaction to the link's organization). Every other query filters by organization in code.
+    """
+
+    class Purpose(models.TextChoices):
+        HEALTHCHECK = "healthcheck", "Health check"
+        VALUE_DASHBOARD = "value_dashboard", "Value dashboard"
+        RENEWAL_CASE = "renewal_case", "Renewal business case"
+        ROADMAP = "roadmap", "Customer roadmap"
+        ENABLEMENT = "enablement", "Enablement path"
+        ADVOCACY = "advocacy", "Advocacy story"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="shared_links")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    # What the link opens, e.g. ("healthchecks.questionnaireversion", 12); empty when the purpose
+    # needs no target (a value dashboard shows the account itself).
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    label = models.CharField(max_length=120, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    respondent_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Most responses the link accepts; empty for no limit.")
+    opened_count = models.PositiveIntegerField(default=0)
+    response_count = models.PositiveIntegerField(default=0)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "account", "purpose"]), models.Index(fields=["organization", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(respondent_limit__isnull=True) | models.Q(respondent_limit__gte=1), name="sharedlink_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.get_purpose_display()} link"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        if self.respondent_limit is not None and self.response_count >= self.respondent_limit:
+            return "full"
+        return "active"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# Webhook models live in their own module; imported here so Django registers them.
+from .webhook_models import WebhookDelivery, WebhookEventType, WebhookSubscription  # noqa: E402, F401

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, webhook_views
 from .admin_site import admin_site
 from .forms import EmailAuthenticationForm
 
@@ -17,11 +17,17 @@ org_patterns = [
     path("settings/api-keys/", views.api_key_list, name="api_key_list"),
     path("settings/api-keys/<int:api_key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path("settings/webhooks/<int:subscription_id>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("settings/webhooks/<int:subscription_id>/toggle/", webhook_views.webhook_toggle, name="webhook_toggle"),
+    path("settings/webhooks/deliveries/<int:delivery_id>/redeliver/", webhook_views.webhook_redeliver, name="webhook_redeliver"),
     path("accounts/", include("accounts.urls")),
     path("plans/", include("accounts.plans.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("portfolio/", include("dashboards.urls_portfolio")),
     path("healthchecks/", include("healthchecks.urls")),
     path("renewals/", include("renewals.urls")),
+    path("experiences/", include("accounts.experiences.urls")),
 ]
 
 auth_patterns = [
@@ -43,6 +49,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("api/v1/", include("retention.api_urls")),
+    path("s/", include("healthchecks.public_urls")),
     path("admin/", admin_site.urls),
     *auth_patterns,
 ]

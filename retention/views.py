@@ -38,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name").first()
     if membership is None:
         return redirect("organization_new")
-    return redirect("org_home", org_slug=membership.organization.slug)
+    return redirect("portfolio:portfolio", org_slug=membership.organization.slug)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

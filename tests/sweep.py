@@ -36,6 +36,10 @@ PUBLIC_URL_NAMES = {
     "api:schema",
     "api:docs",
     "api:redoc",
+    # Shared links (/s/<token>/...): no login by design; the token is resolved by retention.sharing.
+    "shared_link",
+    "healthcheck_step",
+    "healthcheck_result",
 }
 PUBLIC_NAMESPACES = {"admin"}  # Django admin: staff only, across organizations by design.
 
@@ -129,11 +133,12 @@ def has_object_for(url: SweptUrl, kwarg: str) -> bool:
 
 @registers("membership_id")
 def _membership(organization):
-    from retention.models import Role
+    from retention.models import Membership, Role
     from retention.tests.factories import MembershipFactory, UserFactory
 
     user = UserFactory(email=f"member-of-{organization.slug}@example.test", full_name=f"{organization.name} member")
-    return MembershipFactory(organization=organization, user=user, role=Role.VIEWER).pk
+    existing = Membership.objects.filter(organization=organization, user=user).first()
+    return (existing or MembershipFactory(organization=organization, user=user, role=Role.VIEWER)).pk
 
 
 @registers("invitation_id")
@@ -157,16 +162,31 @@ def _api_key(organization):
 
 # Import the registrations other apps contribute (each app keeps its own next to its tests).
 def load_app_registrations() -> None:
+    """Import every ``<app>/tests/sweep_objects*.py`` (and ``<app>/<pkg>/tests/…``): each app
+    registers its own objects next to its tests."""
     import importlib
+    from pathlib import Path
 
-    for module in (
-        "accounts.tests.sweep_objects",
-        "dashboards.tests.sweep_objects",
-        "healthchecks.tests.sweep_objects",
-        "renewals.tests.sweep_objects",
-    ):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([*root.glob("*/tests/sweep_objects*.py"), *root.glob("*/*/tests/sweep_objects*.py")]):
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        importlib.import_module(module)
+
+
+@registers("subscription_id")
+def _webhook_subscription(organization):
+    from retention import webhooks
+
+    return webhooks.webhook_subscription_create(
+        organization=organization, url=f"https://{organization.slug}.example.test/hook", event_types=["risk.opened"], actor=None
+    ).pk
+
+
+@registers("delivery_id")
+def _webhook_delivery(organization):
+    from retention.webhook_models import WebhookDelivery, WebhookSubscription
+
+    subscription = WebhookSubscription.objects.filter(organization=organization).first() or WebhookSubscription.objects.get(
+        pk=_webhook_subscription(organization)
+    )
+    return WebhookDelivery.objects.create(organization=organization, subscription=subscription, event_type="risk.opened", payload={"org": organization.name}).pk

@@ -77,7 +77,8 @@ WSGI_APPLICATION = "retention.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # accounts/plans is a package inside the accounts app, with its own templates folder.
+        "DIRS": [BASE_DIR / "templates", BASE_DIR / "accounts" / "plans" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -149,6 +150,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "retention.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # OPTIONS answers 405: the OpenAPI schema is the API's self-description.
+    "DEFAULT_METADATA_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retention API",
@@ -159,6 +162,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "retention.openapi.add_error_responses"],
+    "EXTENSIONS_INFO": {},
 }
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
 
@@ -177,3 +182,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Health checks ----------------------------------------------------------------------------
+# Shared links (/s/<token>): fixed-window request limits per visitor address and per link
+# (a link shared with a whole team gets many visitors, so its limit is higher).
+SHARED_LINK_RATE_PER_ADDRESS = env.str("SHARED_LINK_RATE_PER_ADDRESS", default="120/m")
+SHARED_LINK_RATE_PER_LINK = env.str("SHARED_LINK_RATE_PER_LINK", default="600/m")
+# Addresses of our own reverse proxies. Only requests from them may name the client in
+# X-Forwarded-For; empty means the header is ignored.
+SHARED_LINK_TRUSTED_PROXIES = env.list("SHARED_LINK_TRUSTED_PROXIES", default=[])
+# How long an unfinished questionnaire is kept for the respondent to resume (days).
+HEALTHCHECK_DRAFT_DAYS = env.int("HEALTHCHECK_DRAFT_DAYS", default=14)
+
+# --- Event ingestion ---
+# Requests per API key to the event endpoints (batch and Segment-compatible), kept apart from
+# API_THROTTLE_RATE because one batch request carries up to 1,000 events.
+EVENTS_THROTTLE_RATE = env.str("EVENTS_THROTTLE_RATE", default="1200/min")
+# Where a Segment `track` call names the account when it has no context.groupId / groupId: this
+# key of `properties`, then of `context.traits`.
+SEGMENT_ACCOUNT_PROPERTY = env.str("SEGMENT_ACCOUNT_PROPERTY", default="account_id")
+
+# --- Nightly scoring (dashboards) -----------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["dashboards-nightly-scores"] = {
+    "task": "dashboards.nightly_fanout",
+    "schedule": crontab(hour=2, minute=15),
+    # A missed night is not worth running hours late on top of the next one.
+    "options": {"expires": 6 * 60 * 60},
+}
+# Redis redelivers a task whose worker died (acks_late) once this many seconds have passed.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+SCORING_CHUNK_SIZE = env.int("SCORING_CHUNK_SIZE", default=500)
+# Seconds to sleep between chunks of accounts, to leave room for other work on the database.
+SCORING_CHUNK_PAUSE_SECONDS = env.float("SCORING_CHUNK_PAUSE_SECONDS", default=0.0)
+
+# --- Renewals ---
+# WeasyPrint logs every layout step at INFO; keep its warnings (refused URLs, missing glyphs) only.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}

@@ -48,7 +48,7 @@ def test_sign_up_with_a_taken_email_says_so(client, alice):
 def test_login_with_email_and_password(client, alice):
     response = client.post("/login/", {"username": "alice@acme.test", "password": "correct-horse-battery"})
     assert response.status_code == 302
-    assert client.get("/", follow=True).request["PATH_INFO"] == "/o/acme/"
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/o/acme/portfolio/"
 
 
 def test_login_with_a_wrong_password_is_refused(client, alice):
@@ -77,7 +77,7 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, alice):
 def test_switcher_lists_every_organization_of_the_user(alice_client, alice, globex):
     Membership.objects.create(organization=globex, user=alice, role=Role.VIEWER)
     page = alice_client.get("/o/acme/").content.decode()
-    assert 'value="/o/acme/"' in page and 'value="/o/globex/"' in page
+    assert 'value="/o/acme/portfolio/"' in page and 'value="/o/globex/portfolio/"' in page
     assert alice_client.get("/o/globex/").status_code == 200
 
 

@@ -1,0 +1,273 @@
+"""event_batch_ingest: per-item validation, idempotency, tenancy and exact incremental rollups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accounts import ingest
+from accounts.ingest import event_batch_ingest, rollup_snapshot, rollups_recount
+from accounts.models import DailyActiveUser, DailyEventCount, UsageEvent
+from accounts.tests.factories import AccountFactory
+
+NOW = dt.datetime(2026, 5, 10, 12, 0, tzinfo=dt.UTC)
+
+
+def _event(n: int, **overrides) -> dict:
+    event = {
+        "account": "cust-1",
+        "user": "u-1",
+        "event": "report_generated",
+        "timestamp": "2026-05-10T09:00:00Z",
+        "properties": {"format": "pdf"},
+        "value": 2,
+        "message_id": f"m-{n}",
+    }
+    event.update(overrides)
+    return event
+
+
+@pytest.fixture
+def customer(acme):
+    return AccountFactory(organization=acme, external_id="cust-1")
+
+
+def test_it_stores_valid_events_and_counts_them_in_the_rollups(acme, customer):
+    # Given two events of one user and one of another, on one day
+    events = [_event(1), _event(2, value=3.5), _event(3, user="u-2", value=None)]
+
+    # When the batch is ingested
+    result = event_batch_ingest(organization=acme, events=events, now=NOW)
+
+    # Then every event is accepted, stored once, and counted in the day's rollups
+    assert (result.accepted, result.duplicates, result.rejected) == (3, 0, 0)
+    assert [r.status for r in result.results] == ["accepted"] * 3
+    stored = UsageEvent.objects.get(organization=acme, message_id="m-1")
+    assert (stored.account_id, stored.user_external_id, stored.event, stored.properties, stored.value) == (
+        customer.pk,
+        "u-1",
+        "report_generated",
+        {"format": "pdf"},
+        2.0,
+    )
+    assert stored.timestamp == dt.datetime(2026, 5, 10, 9, 0, tzinfo=dt.UTC)
+    rollup = DailyEventCount.objects.get(organization=acme, account=customer, day=dt.date(2026, 5, 10), event="report_generated")
+    assert (rollup.count, rollup.value_sum) == (3, 5.5)
+    assert set(DailyActiveUser.objects.filter(account=customer).values_list("day", "user_external_id")) == {
+        (dt.date(2026, 5, 10), "u-1"),
+        (dt.date(2026, 5, 10), "u-2"),
+    }
+
+
+def test_it_acknowledges_a_resent_batch_as_duplicates_and_does_not_count_it_twice(acme, customer):
+    # Given a batch already ingested
+    event_batch_ingest(organization=acme, events=[_event(1), _event(2)], now=NOW)
+
+    # When the same events come again with a new one
+    result = event_batch_ingest(organization=acme, events=[_event(1), _event(2), _event(3)], now=NOW)
+
+    # Then only the new one is stored and counted
+    assert [r.status for r in result.results] == ["duplicate", "duplicate", "accepted"]
+    assert (result.accepted, result.duplicates, result.rejected) == (1, 2, 0)
+    assert UsageEvent.objects.filter(organization=acme).count() == 3
+    assert DailyEventCount.objects.get(account=customer).count == 3
+
+
+def test_a_message_id_repeated_within_one_batch_is_a_duplicate(acme, customer):
+    result = event_batch_ingest(organization=acme, events=[_event(1), _event(1, event="other"), _event(2)], now=NOW)
+
+    assert [r.status for r in result.results] == ["accepted", "duplicate", "accepted"]
+    assert UsageEvent.objects.get(message_id="m-1").event == "report_generated"
+    assert DailyEventCount.objects.filter(account=customer).count() == 1
+
+
+def test_a_rejected_first_copy_does_not_make_a_valid_repeat_a_duplicate(acme, customer):
+    result = event_batch_ingest(organization=acme, events=[_event(1, timestamp="yesterday"), _event(1)], now=NOW)
+
+    assert [(r.status, r.code) for r in result.results] == [("rejected", "invalid_value"), ("accepted", None)]
+
+
+@pytest.mark.parametrize("field", ["account", "event", "timestamp", "message_id"])
+@pytest.mark.parametrize("absent", ["missing", None, ""])
+def test_it_rejects_an_event_without_a_required_field(acme, customer, field, absent):
+    event = _event(1)
+    if absent == "missing":
+        del event[field]
+    else:
+        event[field] = absent
+
+    result = event_batch_ingest(organization=acme, events=[event, _event(2)], now=NOW)
+
+    first = result.results[0]
+    assert (first.status, first.code) == ("rejected", "missing_field")
+    assert field in first.detail
+    assert result.results[1].status == "accepted"
+    assert UsageEvent.objects.filter(organization=acme).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"account": 42}, "invalid_type"),
+        ({"user": ["u"]}, "invalid_type"),
+        ({"event": {"name": "x"}}, "invalid_type"),
+        ({"message_id": 7}, "invalid_type"),
+        ({"timestamp": 1715000000}, "invalid_type"),
+        ({"properties": ["a"]}, "invalid_type"),
+        ({"properties": "a=b"}, "invalid_type"),
+        ({"value": "3"}, "invalid_type"),
+        ({"value": True}, "invalid_type"),
+        ({"value": float("nan")}, "invalid_value"),
+        ({"value": float("inf")}, "invalid_value"),
+        ({"timestamp": "10/05/2026"}, "invalid_value"),
+        ({"event": "e" * 101}, "invalid_value"),
+        ({"message_id": "m" * 101}, "invalid_value"),
+        ({"user": "u" * 101}, "invalid_value"),
+        ({"event": "nul\x00byte"}, "invalid_value"),
+        ({"user": "lone \ud800 surrogate"}, "invalid_value"),
+        ({"properties": {"text": "nul\x00byte"}}, "invalid_value"),
+        ({"properties": {"text": "lone \udfff"}}, "invalid_value"),
+        ({"properties": {"x": float("nan")}}, "invalid_value"),
+        ({"properties": {"tags": {"a", "b"}}}, "invalid_value"),
+        ({"properties": {"big": 2**70}}, "invalid_value"),
+        ({"properties": {"blob": "x" * 40_000}}, "invalid_value"),
+    ],
+)
+def test_it_rejects_bad_types_and_values_one_by_one(acme, customer, overrides, code):
+    # Given a bad event between two good ones
+    events = [_event(1), _event(2, **overrides), _event(3)]
+
+    result = event_batch_ingest(organization=acme, events=events, now=NOW)
+
+    # Then only the bad one is rejected, with a stable code and a message
+    assert [r.status for r in result.results] == ["accepted", "rejected", "accepted"]
+    assert result.results[1].code == code
+    assert result.results[1].detail
+    assert set(UsageEvent.objects.filter(organization=acme).values_list("message_id", flat=True)) == {"m-1", "m-3"}
+
+
+def test_a_non_object_event_is_rejected_as_invalid_type(acme, customer):
+    result = event_batch_ingest(organization=acme, events=["m-1", None, _event(3)], now=NOW)
+
+    assert [(r.status, r.code) for r in result.results] == [("rejected", "invalid_type"), ("rejected", "invalid_type"), ("accepted", None)]
+
+
+def test_a_literal_backslash_u0000_text_in_properties_is_kept(acme, customer):
+    result = event_batch_ingest(organization=acme, events=[_event(1, properties={"path": "C:\\u0000dir", "quote": 'say "hi",\nbye\t\\'})], now=NOW)
+
+    assert result.accepted == 1
+    assert UsageEvent.objects.get(message_id="m-1").properties == {"path": "C:\\u0000dir", "quote": 'say "hi",\nbye\t\\'}
+
+
+def test_awkward_text_survives_the_copy_unchanged(acme):
+    # Given an account and names with commas, quotes, newlines, backslashes and non-ASCII text
+    AccountFactory(organization=acme, external_id='acct, "quoted"\n\\ ü')
+    odd = 'clicked "Export", then\r\nleft \\ 😀'
+
+    result = event_batch_ingest(organization=acme, events=[_event(1, account='acct, "quoted"\n\\ ü', user=odd, event=odd, message_id=odd)], now=NOW)
+
+    assert result.accepted == 1
+    stored = UsageEvent.objects.get(organization=acme)
+    assert (stored.user_external_id, stored.event, stored.message_id) == (odd, odd, odd)
+
+
+def test_it_rejects_a_timestamp_more_than_one_hour_in_the_future(acme, customer):
+    events = [
+        _event(1, timestamp=(NOW + dt.timedelta(hours=1)).isoformat()),
+        _event(2, timestamp=(NOW + dt.timedelta(hours=1, seconds=1)).isoformat()),
+        _event(3, timestamp="2026-05-10T15:00:00+02:00"),  # 13:00 UTC: within the hour
+    ]
+
+    result = event_batch_ingest(organization=acme, events=events, now=NOW)
+
+    assert [(r.status, r.code) for r in result.results] == [("accepted", None), ("rejected", "timestamp_in_future"), ("accepted", None)]
+
+
+def test_it_rejects_an_unknown_account(acme, customer):
+    result = event_batch_ingest(organization=acme, events=[_event(1, account="nobody"), _event(2)], now=NOW)
+
+    assert (result.results[0].status, result.results[0].code) == ("rejected", "unknown_account")
+    assert "nobody" in result.results[0].detail
+    assert result.results[1].status == "accepted"
+
+
+def test_an_account_of_another_organization_is_unknown(acme, globex, customer):
+    # Given an account "cust-1" only in Acme
+    # When Globex ingests an event for "cust-1"
+    result = event_batch_ingest(organization=globex, events=[_event(1)], now=NOW)
+
+    # Then it is rejected and nothing is written anywhere
+    assert (result.results[0].status, result.results[0].code) == ("rejected", "unknown_account")
+    assert UsageEvent.objects.count() == 0
+    assert DailyEventCount.objects.count() == 0
+
+
+def test_message_ids_are_unique_per_organization_not_globally(acme, globex, customer):
+    AccountFactory(organization=globex, external_id="cust-1")
+    event_batch_ingest(organization=acme, events=[_event(1)], now=NOW)
+
+    result = event_batch_ingest(organization=globex, events=[_event(1)], now=NOW)
+
+    assert result.accepted == 1
+    assert UsageEvent.objects.filter(message_id="m-1").count() == 2
+
+
+def test_a_late_event_updates_its_own_utc_day(acme, customer):
+    # Given today's rollups
+    event_batch_ingest(organization=acme, events=[_event(1)], now=NOW)
+
+    # When an event from three days ago arrives, stamped 01:30 at UTC+02:00 (the day before in UTC)
+    event_batch_ingest(organization=acme, events=[_event(2, timestamp="2026-05-07T01:30:00+02:00", user="u-9")], now=NOW)
+
+    # Then it lands on the UTC day of its timestamp, and today's count is unchanged
+    days = dict(DailyEventCount.objects.filter(account=customer).values_list("day", "count"))
+    assert days == {dt.date(2026, 5, 10): 1, dt.date(2026, 5, 6): 1}
+    assert DailyActiveUser.objects.filter(account=customer, day=dt.date(2026, 5, 6), user_external_id="u-9").exists()
+
+
+def test_an_event_without_a_user_counts_but_adds_no_active_user(acme, customer):
+    event_batch_ingest(organization=acme, events=[_event(1, user=None), _event(2, user="")], now=NOW)
+
+    assert DailyEventCount.objects.get(account=customer).count == 2
+    assert not DailyActiveUser.objects.exists()
+
+
+def test_a_naive_timestamp_and_a_datetime_are_taken_as_given_in_utc(acme, customer):
+    events = [_event(1, timestamp="2026-05-09T23:59:59"), _event(2, timestamp=dt.datetime(2026, 5, 9, 23, 0, tzinfo=dt.UTC))]
+
+    result = event_batch_ingest(organization=acme, events=events, now=NOW)
+
+    assert result.accepted == 2
+    assert DailyEventCount.objects.get(account=customer).day == dt.date(2026, 5, 9)
+
+
+def test_an_empty_batch_is_a_no_op(acme):
+    result = event_batch_ingest(organization=acme, events=[], now=NOW)
+
+    assert result == ingest.BatchResult(accepted=0, duplicates=0, rejected=0, results=[])
+
+
+def test_a_large_batch_in_one_call(acme):
+    # Given 20,000 events over 50 accounts and 10 days (as the simulator sends them)
+    for n in range(50):
+        AccountFactory(organization=acme, external_id=f"big-{n}")
+    events = [
+        _event(n, account=f"big-{n % 50}", user=f"u-{n % 7}", event=f"e{n % 5}", timestamp=f"2026-05-0{n % 9 + 1}T10:00:00Z", value=1) for n in range(20_000)
+    ]
+
+    result = event_batch_ingest(organization=acme, events=events, now=NOW)
+
+    assert result.accepted == 20_000
+    assert sum(DailyEventCount.objects.filter(organization=acme).values_list("count", flat=True)) == 20_000
+    assert rollup_snapshot(organization=acme) == rollups_recount(organization=acme)
+
+
+def test_a_bulk_loader_may_pass_decimal_values_and_dict_subclasses(acme, customer):
+    from collections import OrderedDict
+    from decimal import Decimal
+
+    result = event_batch_ingest(organization=acme, events=[_event(1, value=Decimal("2.25"), properties=OrderedDict(a=1))], now=NOW)
+
+    assert result.accepted == 1
+    assert DailyEventCount.objects.get(account=customer).value_sum == 2.25

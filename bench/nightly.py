@@ -1,0 +1,162 @@
+"""Benchmark of the nightly scoring pipeline. Not a test.
+
+    .venv/bin/python bench/nightly.py                       # the "large" data set (bench/datasets.py)
+    .venv/bin/python bench/nightly.py --dataset medium
+    .venv/bin/python bench/nightly.py --database-url postgres://retention_app@127.0.0.1:5432/mydb --org my-org
+
+Prints, for one organization and the last simulated day:
+1. the time of one full nightly run (scores, zones, risks, save plans; all chunks, writes included),
+2. the time of a single raw SQL aggregation of the last 28 days of events per account (the floor
+   any per-account usage computation has to beat), and their ratio (target: nightly ≤ 2× raw);
+3. the nightly time again after the stored history has been doubled (every rollup row copied one
+   history-length further back, inside a transaction that is rolled back afterwards), and the
+   change (target: < 20%), which shows that nightly work does not grow with stored history.
+
+Each timing is the best of ``--repeat`` runs (warm cache), after one untimed warm-up run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RAW_SQL = """
+SELECT account_id, count(*) AS events, count(DISTINCT user_external_id) AS users
+FROM accounts_usageevent
+WHERE organization_id = %s AND timestamp >= %s AND timestamp < %s
+GROUP BY account_id
+"""
+
+DOUBLE_SQL = {
+    "accounts_dailyeventcount": (
+        "INSERT INTO accounts_dailyeventcount (organization_id, account_id, day, event, count, value_sum) "
+        "SELECT organization_id, account_id, day - %s, event, count, value_sum FROM accounts_dailyeventcount "
+        "WHERE organization_id = %s AND day >= %s"
+    ),
+    "accounts_dailyactiveuser": (
+        "INSERT INTO accounts_dailyactiveuser (organization_id, account_id, day, user_external_id) "
+        "SELECT organization_id, account_id, day - %s, user_external_id FROM accounts_dailyactiveuser "
+        "WHERE organization_id = %s AND day >= %s"
+    ),
+}
+
+
+def _best(fn, repeat: int, before=None) -> float:
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="large", help="A data set of bench/datasets.py (default: large).")
+    parser.add_argument("--database-url", help="Use this PostgreSQL database instead of a bench data set.")
+    parser.add_argument("--org", help="Organization slug (default: the data set's, or the one with most accounts).")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--settle", type=float, default=15.0, help="Seconds to wait after doubling the history before timing.")
+    parser.add_argument("--skip-doubling", action="store_true", help="Do not run the doubled-history measurement.")
+    args = parser.parse_args()
+
+    org_slug = args.org
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        from bench.datasets import require
+
+        info = require(args.dataset)
+        os.environ["DATABASE_URL"] = info["database_url"]
+        org_slug = org_slug or info.get("org")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retention.settings.local")
+    os.environ.setdefault("DJANGO_DEBUG", "false")  # no per-query bookkeeping while timing
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Count, Max, Min
+
+    from accounts.models import Account, DailyEventCount
+    from dashboards import pipeline
+    from dashboards.facts import day_end, day_start
+    from dashboards.models import AccountScore, AccountZones
+    from retention import rls
+    from retention.models import Organization
+
+    call_command("migrate", "dashboards", verbosity=0)  # the data set may predate the scoring tables
+    with rls.bypass():
+        if org_slug:
+            organization = Organization.objects.get(slug=org_slug)
+        else:
+            top = Account.objects.values("organization_id").annotate(n=Count("id")).order_by("-n").first()
+            organization = Organization.objects.get(pk=top["organization_id"])
+        day = DailyEventCount.objects.filter(organization=organization).aggregate(m=Max("day"))["m"]
+        first_day = DailyEventCount.objects.filter(organization=organization).aggregate(n=Min("day"))["n"]
+        accounts = Account.objects.filter(organization=organization).count()
+        rollup_rows = DailyEventCount.objects.filter(organization=organization).count()
+    print(f"organization {organization.slug}: {accounts:,} accounts, rollup rows {rollup_rows:,}, history {first_day} … {day}; scoring {day}")
+
+    def fresh_night():
+        # A real night inserts the day's rows; remove the previous timing run's rows (untimed).
+        with rls.tenant_context(organization.id):
+            AccountScore.objects.filter(organization=organization, day=day).delete()
+            AccountZones.objects.filter(organization=organization, day=day).delete()
+
+    def nightly():
+        pipeline.run_organization_day(organization_id=organization.id, day=day, pause=0)
+
+    def raw():
+        with rls.tenant_context(organization.id), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # the same memory the nightly run gets
+            cursor.execute(RAW_SQL, [organization.id, day_start(day - dt.timedelta(days=27)), day_end(day)])
+            cursor.fetchall()
+
+    nightly()  # warm-up (and creates the default scorecard)
+    raw()
+    nightly_s = _best(nightly, args.repeat, fresh_night)
+    raw_s = _best(raw, args.repeat)
+    print(f"nightly run (one day, all accounts, writes included): {nightly_s:.2f} s")
+    print(f"raw SQL aggregation of the last 28 days of events:     {raw_s:.2f} s")
+    print(f"ratio nightly / raw: {nightly_s / raw_s:.2f} (target ≤ 2)")
+
+    if args.skip_doubling:
+        return 0
+    shift = (day - first_day).days + 1
+    try:
+        with transaction.atomic():
+            with rls.bypass(), connection.cursor() as cursor:
+                for table, sql in DOUBLE_SQL.items():
+                    cursor.execute(sql, [shift, organization.id, first_day])
+                    print(f"doubled {table}: +{cursor.rowcount:,} rows (shifted {shift} days back)")
+                cursor.execute("ANALYZE accounts_dailyeventcount; ANALYZE accounts_dailyactiveuser")
+            time.sleep(args.settle)  # let the WAL and background writer catch up with the bulk insert
+            nightly()  # untimed warm-up on the doubled tables
+            doubled_s = _best(nightly, args.repeat, fresh_night)
+            change = (doubled_s - nightly_s) / nightly_s
+            print(f"nightly run with doubled stored history: {doubled_s:.2f} s, change {change:+.1%} (target < 20%)")
+            raise _Rollback
+    except _Rollback:
+        print("(doubled history rolled back)")
+    return 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
