@@ -37,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--small-accounts", type=int, default=25)
         parser.add_argument("--large-accounts", type=int, default=300)
         parser.add_argument("--days", type=int, default=365, help="Days of history.")
-        parser.add_argument("--backfill-days", type=int, default=7, help="Days of score history to compute (0: none).")
+        parser.add_argument("--backfill-days", type=int, default=56, help="Days of score history to compute (0: none).")
         parser.add_argument("--skip-nightly", action="store_true", help="Do not run the nightly scoring.")
         parser.add_argument("--no-progress", action="store_true")
 
