@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from retention.api import ApiKeyThrottle, TenantViewSet
+from retention.api import ApiKeyThrottle, StableCursorPagination, TenantViewSet
 
-from .models import AccountScore, AccountZones, RiskIndicator
+from .models import AccountScore, AccountZones, RiskIndicator, SavePlan, SavePlanAction
 from .selectors import overrides_in_force
 
 
@@ -102,6 +102,7 @@ DAY_PARAMS = [
 
 class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     throttle_classes = [ApiKeyThrottle]
+    pagination_class = StableCursorPagination
     http_method_names = ["get", "head", "options"]
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -205,6 +206,11 @@ class RiskIndicatorViewSet(_ReadViewSet):
     queryset = RiskIndicator.objects.all()
     serializer_class = RiskIndicatorSerializer
 
+    class Pagination(StableCursorPagination):
+        ordering = ("opened_on", "id")
+
+    pagination_class = Pagination
+
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("account").order_by("-opened_on", "id")
 
@@ -224,6 +230,75 @@ class RiskIndicatorViewSet(_ReadViewSet):
         parameters=ACCOUNT_PARAMS
         + DAY_PARAMS[2:]
         + [OpenApiParameter("open", bool, description="true: open only; false: closed only."), OpenApiParameter("kind", str, description="Indicator kind.")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class SavePlanActionSerializer(serializers.ModelSerializer):
+    owner = serializers.EmailField(source="owner.email", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = SavePlanAction
+        fields = ["id", "title", "owner", "due_on", "status"]
+
+
+class SavePlanSerializer(serializers.ModelSerializer):
+    account_external_id = serializers.CharField(source="account.external_id", read_only=True)
+    owner = serializers.EmailField(source="owner.email", read_only=True, allow_null=True, default=None)
+    actions = SavePlanActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SavePlan
+        fields = ["id", "account", "account_external_id", "owner", "status", "opened_on", "due_on", "closed_on", "trigger", "actions", "created_at"]
+
+
+class SavePlanFilterSerializer(serializers.Serializer):
+    account = serializers.CharField(required=False, help_text="The account's external id.")
+    account_id = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=SavePlan.Status.choices, required=False)
+    updated_since = serializers.DateTimeField(required=False)
+
+
+class SavePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Save plans opened by the 3-strike rule (three open risk indicators), with their actions."""
+
+    queryset = SavePlan.objects.all()
+    serializer_class = SavePlanSerializer
+    throttle_classes = [ApiKeyThrottle]
+    http_method_names = ["get", "head", "options"]
+
+    class Pagination(StableCursorPagination):
+        ordering = ("created_at", "id")
+
+    pagination_class = Pagination
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("account", "owner").prefetch_related("actions__owner")
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.action == "retrieve":
+            return queryset
+        params = SavePlanFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        if "account" in data:
+            queryset = queryset.filter(account__external_id=data["account"])
+        if "account_id" in data:
+            queryset = queryset.filter(account_id=data["account_id"])
+        if "status" in data:
+            queryset = queryset.filter(status=data["status"])
+        if "updated_since" in data:
+            since = data["updated_since"]
+            queryset = queryset.filter(Q(created_at__gte=since) | Q(closed_on__gte=since.date()))
+        return queryset
+
+    @extend_schema(
+        parameters=ACCOUNT_PARAMS
+        + [
+            OpenApiParameter("status", str, description="open, saved or lost."),
+            OpenApiParameter("updated_since", dt.datetime, description="Plans opened or closed at or after this ISO-8601 time."),
+        ]
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""API routes of the dashboards app (mounted under /api/v1/): scores, zones, risks (read only)."""
+"""API routes of the dashboards app (mounted under /api/v1/): scores, zones, risks, save plans (read only)."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -8,5 +8,6 @@ router = SimpleRouter()
 router.register("scores", api.AccountScoreViewSet, basename="score")
 router.register("zones", api.AccountZonesViewSet, basename="zones")
 router.register("risks", api.RiskIndicatorViewSet, basename="risk")
+router.register("save-plans", api.SavePlanViewSet, basename="save-plan")
 
 urlpatterns = router.urls

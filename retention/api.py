@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status, viewsets
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -110,3 +111,14 @@ class EventsThrottle(ApiKeyThrottle):
         from django.conf import settings
 
         return settings.EVENTS_THROTTLE_RATE
+
+
+class StableCursorPagination(CursorPagination):
+    """Cursor pagination for integrations: newest (re)computed rows first, then by id. A client
+    that follows ``next`` sees every row once even while new rows arrive (they land before its
+    cursor, and ``updated_since`` picks them up on the next pull)."""
+
+    ordering = ("-computed_at", "-id")
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 500

@@ -4,7 +4,7 @@ import datetime as dt
 import itertools
 
 from accounts.tests.factories import AccountFactory
-from dashboards.models import AccountScore, AccountZones, BandOverride, RiskIndicator
+from dashboards.models import AccountScore, AccountZones, BandOverride, RiskIndicator, SavePlan, SavePlanAction
 from dashboards.scorecards import scorecard_get_active
 from tests.sweep import registers, registers_model
 
@@ -64,3 +64,11 @@ def backtest_run_id(organization):
 
     scorecard = scorecard_get_active(organization=organization)
     return BacktestRun.objects.create(organization=organization, scorecard=scorecard, report={"note": organization.name, "proposal": None}).pk
+
+
+@registers_model(SavePlan)
+def save_plan(organization):
+    account = _account(organization)
+    plan = SavePlan.objects.create(organization=organization, account=account, opened_on=DAY, due_on=DAY, trigger={"note": f"{organization.name} plan"})
+    SavePlanAction.objects.create(organization=organization, save_plan=plan, title=f"{organization.name} call", due_on=DAY)
+    return plan

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from dashboards.models import AccountScore, BandOverride, RiskIndicator
+from dashboards.models import AccountScore, BandOverride, RiskIndicator, SavePlan
 from dashboards.pipeline import run_organization_day
 from retention import services
 
@@ -100,3 +100,26 @@ def test_updated_since_returns_only_scores_computed_since_then(acme_api, scored)
     changed = acme_api.get("/api/v1/scores/", {"updated_since": cutoff.isoformat()}).json()["results"]
     assert [(r["account"], r["day"]) for r in changed] == [(scored["a"], D.isoformat())]
     assert acme_api.get("/api/v1/scores/", {"updated_since": "yesterday"}).status_code == 400
+
+
+def test_save_plans_are_listed_with_their_actions_and_filtered(acme, acme_api, globex_api, scored):
+    from dashboards.models import SavePlanAction
+
+    account_id = scored["a"]
+    plan = SavePlan.objects.create(organization=acme, account_id=account_id, opened_on=D, due_on=D + dt.timedelta(days=21), trigger={"risks": 3})
+    SavePlanAction.objects.create(organization=acme, save_plan=plan, title="Executive sync", due_on=D + dt.timedelta(days=7))
+    rows = acme_api.get("/api/v1/save-plans/", {"status": "open"}).json()["results"]
+    assert [(r["id"], r["status"], [a["title"] for a in r["actions"]]) for r in rows] == [(plan.pk, "open", ["Executive sync"])]
+    assert acme_api.get("/api/v1/save-plans/", {"status": "saved"}).json()["results"] == []
+    assert acme_api.get("/api/v1/save-plans/", {"status": "nonsense"}).status_code == 400
+    assert globex_api.get(f"/api/v1/save-plans/{plan.pk}/").status_code == 404
+
+
+def test_score_pages_follow_a_stable_cursor(acme_api, scored):
+    seen, url, params = [], "/api/v1/scores/", {"limit": 2}
+    while url:
+        page = acme_api.get(url, params).json()
+        seen += [r["id"] for r in page["results"]]
+        url, params = page["next"], None
+    assert len(seen) == len(set(seen)) == AccountScore.objects.count()
+    assert acme_api.get("/api/v1/scores/", {"cursor": "garbage"}).status_code == 404
