@@ -6,10 +6,11 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
 
 from accounts.models import Account
-from retention.api import ApiKeyThrottle, TenantViewSet
+from retention.api import UPDATED_SINCE_HELP, ApiKeyThrottle, TenantViewSet, cursor_pagination, updated_since_param
 
 from . import selectors
 from .models import Response
@@ -52,10 +53,20 @@ class ResponseSerializer(serializers.ModelSerializer):
         ]
 
 
+def _account_param(request) -> str:
+    value = request.query_params["account"]
+    if "\x00" in value:
+        raise ValidationError({"account": ["Remove the NUL character (%00) from this filter."]})
+    return value
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Health-check results of every account that has answered",
-        parameters=[OpenApiParameter("account", OpenApiTypes.STR, description="Only the account with this external id.")],
+        parameters=[
+            OpenApiParameter("account", OpenApiTypes.STR, description="Only the account with this external id."),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only accounts with a response submitted at or after this ISO-8601 time."),
+        ],
         responses=_RESULT,
     ),
     retrieve=extend_schema(summary="Health-check results of one account (by its id)", responses=_RESULT),
@@ -66,14 +77,19 @@ class HealthcheckResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     queryset = Account.objects.all()
     throttle_classes = [ApiKeyThrottle]
     http_method_names = ["get", "head", "options"]
+    pagination_class = cursor_pagination("id")
 
     def safely_get_queryset(self, queryset):
         queryset = queryset.order_by("id").only("id", "external_id", "name")
         if self.action == "list":
-            answered = Response.objects.filter(organization=self.request.organization).values("account_id")
+            answered = Response.objects.filter(organization=self.request.organization)
+            since = updated_since_param(self.request)
+            if since is not None:
+                answered = answered.filter(submitted_at__gte=since)
+            answered = answered.values("account_id")
             queryset = queryset.filter(id__in=answered)
             if "account" in self.request.query_params:
-                queryset = queryset.filter(external_id=self.request.query_params["account"])
+                queryset = queryset.filter(external_id=_account_param(self.request))
         return queryset
 
     def _rows(self, accounts: list[Account]) -> list[dict]:
@@ -96,7 +112,10 @@ class HealthcheckResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 @extend_schema_view(
     list=extend_schema(
         summary="Individual health-check responses, newest first",
-        parameters=[OpenApiParameter("account", OpenApiTypes.STR, description="Only responses of the account with this external id.")],
+        parameters=[
+            OpenApiParameter("account", OpenApiTypes.STR, description="Only responses of the account with this external id."),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description=UPDATED_SINCE_HELP),
+        ],
     ),
     retrieve=extend_schema(summary="One health-check response"),
 )
@@ -105,9 +124,12 @@ class HealthcheckResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     serializer_class = ResponseSerializer
     throttle_classes = [ApiKeyThrottle]
     http_method_names = ["get", "head", "options"]
+    pagination_class = cursor_pagination("-submitted_at", "-id")
 
     def safely_get_queryset(self, queryset):
         queryset = queryset.select_related("account", "version__questionnaire").order_by("-submitted_at", "-id")
         if self.action == "list" and "account" in self.request.query_params:
-            queryset = queryset.filter(account__external_id=self.request.query_params["account"])
+            queryset = queryset.filter(account__external_id=_account_param(self.request))
+        if self.action == "list" and (since := updated_since_param(self.request)) is not None:
+            queryset = queryset.filter(submitted_at__gte=since)
         return queryset

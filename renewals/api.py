@@ -15,7 +15,7 @@ from rest_framework import mixins, renderers, serializers
 from rest_framework.decorators import action
 from rest_framework.settings import api_settings
 
-from retention.api import ApiKeyThrottle, TenantViewSet
+from retention.api import ApiKeyThrottle, TenantViewSet, cursor_pagination, updated_since_param
 
 from .models import CasePdf, CaseSnapshot
 from .views import pdf_response
@@ -55,6 +55,7 @@ class CaseSnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     queryset = CaseSnapshot.objects.all()
     serializer_class = CaseSnapshotSerializer
     throttle_classes = [ApiKeyThrottle]
+    pagination_class = cursor_pagination("-published_at", "-id")
 
     def safely_get_queryset(self, queryset):
         rendered = CasePdf.objects.filter(organization=self.request.organization, snapshot=OuterRef("pk"))
@@ -64,6 +65,8 @@ class CaseSnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
             account = self.request.query_params.get("account", "")
             if account.isdigit():
                 queryset = queryset.filter(account_id=int(account))
+            if (since := updated_since_param(self.request)) is not None:
+                queryset = queryset.filter(published_at__gte=since)
         return queryset
 
     def get_serializer_class(self):
@@ -76,7 +79,12 @@ class CaseSnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
             self.request.accepted_media_type = "application/json"
         return super().handle_exception(exc)
 
-    @extend_schema(parameters=[OpenApiParameter("account", int, description="Only this account's snapshots (its id).")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("account", int, description="Only this account's snapshots (its id)."),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only snapshots published at or after this ISO-8601 time."),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -122,3 +122,36 @@ class StableCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "limit"
     max_page_size = 500
+
+
+UPDATED_SINCE_HELP = "Only rows created or changed at or after this ISO-8601 time (e.g. 2026-11-23T09:00:00Z): what changed since your last pull."
+
+
+def updated_since_param(request):
+    """The ``updated_since`` query parameter as an aware datetime, None when absent; a clear 400
+    when it is not an ISO-8601 date or time."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    raw = request.query_params.get("updated_since")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    value = None
+    if "\x00" not in raw:
+        try:
+            value = parse_datetime(raw)
+            if value is None and parse_date(raw) is not None:
+                value = dt.datetime.combine(parse_date(raw), dt.time.min)
+        except ValueError:
+            value = None
+    if value is None:
+        raise exceptions.ValidationError({"updated_since": ["Give an ISO-8601 date or time, e.g. 2026-11-23T09:00:00Z."]})
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+
+
+def cursor_pagination(*ordering: str) -> type[StableCursorPagination]:
+    """A ``StableCursorPagination`` ordered by the given fields (newest first, then id)."""
+    return type("CursorPagination", (StableCursorPagination,), {"ordering": ordering})

@@ -12,12 +12,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
-from retention.api import ApiKeyThrottle, TenantViewSet
+from retention.api import ApiKeyThrottle, TenantViewSet, cursor_pagination, updated_since_param
 from retention.models import ApiKey, User
 
 from . import services
@@ -194,17 +195,28 @@ class PlanApiViewSet(TenantViewSet):
         return Response(self.get_serializer(obj, context={**self.get_serializer_context(), **self.extra_context([obj])}).data, status=http_status)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("account", OpenApiTypes.INT, description="Only this account's plan (its id)."),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only plans changed at or after this ISO-8601 time."),
+        ]
+    )
+)
 class SuccessPlanViewSet(PlanApiViewSet):
     """Success plans, one per account. ``outcome_progress`` is the plan's KPI progress relative to
     the time elapsed (0..1)."""
 
     queryset = SuccessPlan.objects.order_by("id")
     serializer_class = PlanSerializer
+    pagination_class = cursor_pagination("-updated_at", "-id")
 
     def safely_get_queryset(self, queryset):
         account = self.request.query_params.get("account")
         if account is not None and account.isdigit():
             queryset = queryset.filter(account_id=int(account))
+        if self.action == "list" and (since := updated_since_param(self.request)) is not None:
+            queryset = queryset.filter(updated_at__gte=since)
         return queryset
 
     def get_serializer_class(self):

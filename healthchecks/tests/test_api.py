@@ -23,7 +23,7 @@ def test_results_list_gives_each_answering_accounts_latest_period(acme, acme_api
     # Then only Initech appears, with the mean of its respondents and its zones
     body = response.json()
     assert response.status_code == 200
-    assert body["count"] == 1
+    assert len(body["results"]) == 1
     row = body["results"][0]
     assert row["account"] == "initech" and row["account_name"] == "Initech"
     assert row["adoption"]["respondents"] == 2
@@ -51,7 +51,7 @@ def test_responses_list_filters_by_account_external_id(acme, acme_api, acme_acco
 
     body = acme_api.get("/api/v1/healthcheck-responses/?account=initech").json()
 
-    assert body["count"] == 1
+    assert len(body["results"]) == 1
     assert body["results"][0]["barrier_text"] == "Slow exports"
     assert body["results"][0]["questionnaire"] == "Adoption health check"
 
@@ -62,7 +62,7 @@ def test_another_organizations_key_sees_none_of_it(acme, globex, globex_api, acm
     listing = globex_api.get("/api/v1/healthcheck-results/")
     one = globex_api.get(f"/api/v1/healthcheck-results/{acme_account.id}/")
 
-    assert listing.json()["count"] == 0
+    assert listing.json()["results"] == []
     assert one.status_code == 404 and one.json()["code"] == "not_found"
 
 
@@ -73,3 +73,9 @@ def test_a_read_scope_key_may_read_but_nothing_can_be_written(acme, acme_account
 
     assert client.get("/api/v1/healthcheck-results/").status_code == 200
     assert client.post("/api/v1/healthcheck-results/", {}, format="json").status_code in (403, 405)
+
+
+def test_a_nul_character_in_the_account_filter_is_a_clear_400(acme_api):
+    for path in ("/api/v1/healthcheck-results/", "/api/v1/healthcheck-responses/"):
+        response = acme_api.get(path, {"account": "a\x00b"})
+        assert response.status_code == 400 and "account" in response.json()["errors"]
