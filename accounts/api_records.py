@@ -18,8 +18,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
@@ -28,7 +26,7 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from retention.api import ApiKeyThrottle, TenantViewSet
+from retention.api import ApiKeyThrottle, TenantViewSet, parse_instant, reject_nul
 from retention.models import ApiKey
 
 from . import serializers as s
@@ -37,20 +35,6 @@ from .models import Account, Contact, ContractLine, SupportTicket, SurveyAnswer,
 from .selectors import can_edit_account
 
 # --- Pagination and filters -----------------------------------------------------------------
-
-
-def _parse_instant(raw: str) -> dt.datetime | None:
-    """An ISO-8601 timestamp (or a date, meaning its midnight UTC); naive values are UTC."""
-    raw = raw.strip().replace(" ", "+")  # a '+' offset arrives as a space when not URL-encoded
-    try:
-        value = parse_datetime(raw)
-        if value is None and (day := parse_date(raw)) is not None:
-            value = dt.datetime.combine(day, dt.time.min)
-    except ValueError:
-        return None
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
 
 
 class UpdatedAtCursorPagination(BasePagination):
@@ -187,11 +171,9 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         if self.action != "list":
             return queryset
         params = self.request.query_params
-        for name in ("updated_since", "external_id", "account"):
-            if "\x00" in params.get(name, ""):
-                raise serializers.ValidationError({name: ["Remove the NUL character (%00) from this filter."]})
+        reject_nul(self.request, "updated_since", "external_id", "account")
         if "updated_since" in params:
-            since = _parse_instant(params["updated_since"])
+            since = parse_instant(params["updated_since"])
             if since is None:
                 raise serializers.ValidationError(
                     {"updated_since": [f"'{params['updated_since']}' is not an ISO-8601 time; use e.g. 2025-01-31T00:00:00Z or 2025-01-31."]}

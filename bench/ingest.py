@@ -31,6 +31,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.server import start_gunicorn  # noqa: E402
+
 PG = "postgres://retention_app@127.0.0.1:5432"
 
 
@@ -149,32 +152,7 @@ def _make_events(count: int, accounts: int, seed: int = 7) -> list[dict]:
 
 
 def _start_server(args: argparse.Namespace) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "retention.wsgi",
-        "--bind",
-        f"127.0.0.1:{args.port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=_server_env(args), start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status < 500:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not start within 60 s")
+    return start_gunicorn(app="retention.wsgi", port=args.port, workers=args.workers, env=_server_env(args), extra_args=("--threads", str(args.threads)))
 
 
 def _gunicorn_pids(master: int) -> list[int]:

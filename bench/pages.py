@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.server import start_gunicorn  # noqa: E402
+
 BENCH_EMAIL = "bench-pages@bench.test"
 
 
@@ -178,32 +181,9 @@ def _setup(args: argparse.Namespace, database_url: str, org_slug: str) -> tuple[
 
 
 def _start_server(args: argparse.Namespace, database_url: str) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "bench.pages:application",
-        "--bind",
-        f"127.0.0.1:{args.port}",
-        "--workers",
-        str(args.workers),
-        "--keep-alive",
-        "30",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=_server_env(args, database_url), start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status < 500:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    os.killpg(server.pid, signal.SIGTERM)
-    raise SystemExit("gunicorn did not start within 60 s")
+    return start_gunicorn(
+        app="bench.pages:application", port=args.port, workers=args.workers, env=_server_env(args, database_url), extra_args=("--timeout", "120")
+    )
 
 
 # --- Measuring --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from retention.api import ApiKeyThrottle, StableCursorPagination, TenantViewSet
+from retention.api import ApiKeyThrottle, StableCursorPagination, TenantViewSet, cursor_pagination
 
 from .models import AccountScore, AccountZones, RiskIndicator, SavePlan, SavePlanAction
 from .selectors import overrides_in_force
@@ -206,10 +206,7 @@ class RiskIndicatorViewSet(_ReadViewSet):
     queryset = RiskIndicator.objects.all()
     serializer_class = RiskIndicatorSerializer
 
-    class Pagination(StableCursorPagination):
-        ordering = ("opened_on", "id")
-
-    pagination_class = Pagination
+    pagination_class = cursor_pagination("opened_on", "id")
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("account").order_by("-opened_on", "id")
@@ -268,10 +265,7 @@ class SavePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
     throttle_classes = [ApiKeyThrottle]
     http_method_names = ["get", "head", "options"]
 
-    class Pagination(StableCursorPagination):
-        ordering = ("created_at", "id")
-
-    pagination_class = Pagination
+    pagination_class = cursor_pagination("created_at", "id")
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("account", "owner").prefetch_related("actions__owner")

@@ -6,11 +6,10 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
 
 from accounts.models import Account
-from retention.api import UPDATED_SINCE_HELP, ApiKeyThrottle, TenantViewSet, cursor_pagination, updated_since_param
+from retention.api import UPDATED_SINCE_HELP, ApiKeyThrottle, TenantViewSet, cursor_pagination, reject_nul, updated_since_param
 
 from . import selectors
 from .models import Response
@@ -54,10 +53,8 @@ class ResponseSerializer(serializers.ModelSerializer):
 
 
 def _account_param(request) -> str:
-    value = request.query_params["account"]
-    if "\x00" in value:
-        raise ValidationError({"account": ["Remove the NUL character (%00) from this filter."]})
-    return value
+    reject_nul(request, "account")
+    return request.query_params["account"]
 
 
 @extend_schema_view(

@@ -127,29 +127,45 @@ class StableCursorPagination(CursorPagination):
 UPDATED_SINCE_HELP = "Only rows created or changed at or after this ISO-8601 time (e.g. 2026-11-23T09:00:00Z): what changed since your last pull."
 
 
-def updated_since_param(request):
-    """The ``updated_since`` query parameter as an aware datetime, None when absent; a clear 400
-    when it is not an ISO-8601 date or time."""
+def parse_instant(raw: str):
+    """An ISO-8601 timestamp (or a date, meaning its midnight UTC); naive values are UTC. None when
+    the text is neither."""
     import datetime as dt
 
     from django.utils import timezone
     from django.utils.dateparse import parse_date, parse_datetime
 
+    raw = raw.strip().replace(" ", "+")  # a '+' offset arrives as a space when not URL-encoded
+    if "\x00" in raw:
+        return None
+    try:
+        value = parse_datetime(raw)
+        if value is None and (day := parse_date(raw)) is not None:
+            value = dt.datetime.combine(day, dt.time.min)
+    except ValueError:
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def reject_nul(request, *names: str) -> None:
+    """PostgreSQL text cannot hold NUL: a filter containing one is a clear 400, not a 500."""
+    for name in names:
+        if "\x00" in request.query_params.get(name, ""):
+            raise exceptions.ValidationError({name: ["Remove the NUL character (%00) from this filter."]})
+
+
+def updated_since_param(request):
+    """The ``updated_since`` query parameter as an aware datetime, None when absent; a clear 400
+    when it is not an ISO-8601 date or time."""
     raw = request.query_params.get("updated_since")
     if raw is None:
         return None
-    raw = raw.strip()
-    value = None
-    if "\x00" not in raw:
-        try:
-            value = parse_datetime(raw)
-            if value is None and parse_date(raw) is not None:
-                value = dt.datetime.combine(parse_date(raw), dt.time.min)
-        except ValueError:
-            value = None
+    value = parse_instant(raw)
     if value is None:
         raise exceptions.ValidationError({"updated_since": ["Give an ISO-8601 date or time, e.g. 2026-11-23T09:00:00Z."]})
-    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    return value
 
 
 def cursor_pagination(*ordering: str) -> type[StableCursorPagination]:
