@@ -9,8 +9,9 @@ rows that were inserted, so a re-sent event never counts twice and a late event 
 day.
 
 On PostgreSQL the batch is streamed with COPY into a temporary table; one more round trip runs
-``INSERT … SELECT … JOIN accounts … ON CONFLICT DO NOTHING RETURNING``, checks the new events'
-foreign keys, and applies set-based rollup upserts from the returned rows -- last, just before
+``INSERT … SELECT … JOIN accounts … ON CONFLICT DO NOTHING RETURNING`` (the join is what keeps
+the events' accounts valid: the table has no per-row foreign-key checks, see ``UsageEvent``) and
+applies set-based rollup upserts from the returned rows -- last, just before
 the commit, because today's rollup rows are locked by every concurrent batch. On SQLite the same
 results come from a slower ORM path.
 """
@@ -291,8 +292,8 @@ INSERT INTO {_INSERTED_TABLE} SELECT * FROM inserted;
 """
 
 # The rollups come last, just before the commit: today's rows are hot (every batch touches
-# them), and their row locks are held until the commit, so nothing slow may run after them --
-# which is why the events' foreign keys are checked before (see _store_postgres). Both upserts
+# them), and their row locks are held until the commit, so nothing slow may run after them (the
+# event table has no foreign keys whose deferred checks would run at commit). Both upserts
 # take their locks in key order: concurrent batches wait, never deadlock. The result lists the
 # inserted message ids and those whose account does not exist.
 _ADD_ROLLUPS = f"""
@@ -318,28 +319,6 @@ SELECT s.message_id, false FROM {_STAGE_TABLE} s
 WHERE NOT EXISTS (SELECT 1 FROM accounts_account a WHERE a.organization_id = %(org)s AND a.external_id = s.account)
 """
 
-_event_foreign_keys: str | None = None
-
-
-def _check_event_foreign_keys_now(cursor) -> str:
-    """SQL that runs the events' deferred foreign-key checks now, then defers them again.
-
-    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: left alone, the checks for every
-    inserted event would run at COMMIT, while the rollup rows are locked. Named constraints only,
-    so the caller's other deferred constraints are left as they were.
-    """
-    global _event_foreign_keys
-    if _event_foreign_keys is None:
-        cursor.execute(
-            "SELECT coalesce(string_agg(quote_ident(conname), ', '), '') FROM pg_constraint "
-            "WHERE conrelid = 'accounts_usageevent'::regclass AND contype = 'f' AND condeferrable AND condeferred"
-        )
-        _event_foreign_keys = cursor.fetchone()[0]
-    if not _event_foreign_keys:
-        return ""
-    return f"SET CONSTRAINTS {_event_foreign_keys} IMMEDIATE; SET CONSTRAINTS {_event_foreign_keys} DEFERRED;"
-
-
 def _stage_csv(rows: list[_Row]) -> io.StringIO:
     buffer = io.StringIO()
     # In COPY's CSV format an unquoted empty field is NULL: a missing user or value.
@@ -354,10 +333,9 @@ def _store_postgres(*, organization_id: int, rows: list[_Row], now: datetime) ->
     inserted: set[str] = set()
     unknown: set[str] = set()
     with connection.cursor() as cursor:
-        check_now = _check_event_foreign_keys_now(cursor)
         cursor.execute(_CREATE_STAGE)
         cursor.copy_expert(_COPY_STAGE, buffer, size=1 << 20)
-        cursor.execute(_INSERT_EVENTS + check_now + _ADD_ROLLUPS, {"org": organization_id, "now": now})
+        cursor.execute(_INSERT_EVENTS + _ADD_ROLLUPS, {"org": organization_id, "now": now})
         for message_id, was_inserted in cursor.fetchall():
             (inserted if was_inserted else unknown).add(message_id)
     return inserted, unknown

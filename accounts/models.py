@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from retention.models import TenantModel
+from retention.models import Organization, TenantModel
 
 
 class Segment(models.TextChoices):
@@ -135,9 +135,18 @@ class UsageEvent(TenantModel):
 
     ``message_id`` is the client's idempotency key: a re-sent event is acknowledged, never stored
     twice.
+
+    The highest-volume table, so it carries no database-level foreign keys and no index of its
+    own on ``organization``: a per-row key check locks the account and organization rows (half
+    the cost of an insert, measured by ``bench/ingest.py``), and the unique index on
+    (organization, message_id) already serves organization lookups. Integrity holds without
+    them: the only writer, ``accounts.ingest``, inserts through a join with the organization's
+    accounts, accounts and organizations are never deleted by the product, and a deletion through
+    the ORM still cascades to the events (``on_delete`` is applied by Django, not the database).
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     user_external_id = models.CharField(max_length=100, blank=True)
     event = models.CharField(max_length=100)
     timestamp = models.DateTimeField()
@@ -161,6 +170,8 @@ class DailyEventCount(TenantModel):
     raw events.
     """
 
+    # The unique key starts with organization: no separate index to maintain on every insert.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     event = models.CharField(max_length=100)
@@ -176,6 +187,8 @@ class DailyActiveUser(TenantModel):
     """Rollup: each distinct user of an account active on a day. Counting rows per (account, day)
     gives distinct active users; being a set, it is maintained incrementally without rescans."""
 
+    # The unique key starts with organization: no separate index to maintain on every insert.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     user_external_id = models.CharField(max_length=100)

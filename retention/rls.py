@@ -57,28 +57,39 @@ def restore(previous: tuple[str, str]) -> None:
 
 
 @contextlib.contextmanager
+def _scoped() -> Iterator[bool]:
+    """A transaction (or savepoint) whose settings changes are undone when it ends.
+
+    The settings are transaction-local, so a new outermost transaction needs no restore; inside
+    an enclosing one the caller's settings are read first and put back after. Yields whether row
+    security is in force (PostgreSQL).
+    """
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        previous = current() if nested else None
+        try:
+            yield is_enabled()
+        finally:
+            if previous is not None:
+                restore(previous)
+
+
+@contextlib.contextmanager
 def tenant_context(organization_id: int) -> Iterator[None]:
     """A transaction in which only one organization's rows exist (for tasks and commands)."""
-    with transaction.atomic():
-        previous = current()
-        activate(organization_id)
-        try:
-            yield
-        finally:
-            restore(previous)
+    with _scoped() as scoped:
+        if scoped:
+            activate(organization_id)
+        yield
 
 
 @contextlib.contextmanager
 def bypass() -> Iterator[None]:
     """A transaction that sees every organization's rows. Only for system work."""
-    with transaction.atomic():
-        previous = current()
-        if is_enabled():
+    with _scoped() as scoped:
+        if scoped:
             _set("", "on")
-        try:
-            yield
-        finally:
-            restore(previous)
+        yield
 
 
 class EnableRowLevelSecurity(Operation):
