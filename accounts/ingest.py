@@ -319,6 +319,7 @@ SELECT s.message_id, false FROM {_STAGE_TABLE} s
 WHERE NOT EXISTS (SELECT 1 FROM accounts_account a WHERE a.organization_id = %(org)s AND a.external_id = s.account)
 """
 
+
 def _stage_csv(rows: list[_Row]) -> io.StringIO:
     buffer = io.StringIO()
     # In COPY's CSV format an unquoted empty field is NULL: a missing user or value.
