@@ -6,17 +6,21 @@ Every function takes the organization explicitly; row-level security is only the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, F, Func, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 
 from retention.models import Membership, Role
 
 from . import mrr
-from .models import Account, Contact, ContractLine, Note, StakeholderRole, SupportTicket, SurveyAnswer, Touchpoint
+from .models import Account, Contact, ContractLine, DailyActiveUser, Note, StakeholderRole, SupportTicket, SurveyAnswer, Touchpoint
 
 # ---------------------------------------------------------------------------------------------
 # Definitions shown on the pages (tooltips use these words).
@@ -358,3 +362,77 @@ def account_page(*, organization, account_id: int, today: dt.date) -> AccountPag
         notes=notes,
         days_to_renewal=(account.next_renewal - today).days if account.next_renewal else None,
     )
+
+
+# Org-wide results of active_users_by_window kept for the span of a nightly run: (organization id,
+# as_of, window) -> {account id: users}. Shared by the run's pool threads, hence the lock.
+_memo: dict[tuple[int, dt.date, int], dict[int, int]] | None = None
+_memo_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def active_users_memo() -> Iterator[None]:
+    """Within this block, distinct active users are computed once per organization, day and
+    window for all accounts, and every narrower call (a chunk of accounts, the success-plan KPIs)
+    is answered from that. The nightly pipeline asks the same question from several places."""
+    global _memo
+    with _memo_lock:
+        outer = _memo is not None
+        if not outer:
+            _memo = {}
+    try:
+        yield
+    finally:
+        if not outer:
+            with _memo_lock:
+                _memo = None
+
+
+def active_users_by_window(*, organization, as_of: dt.date, windows: Sequence[int], account_ids: Iterable[int] | None = None) -> dict[tuple[int, int], int]:
+    """Distinct active users of each account over each trailing window of days ending ``as_of``.
+
+    Keys are (account id, window); accounts without any active user are absent. One query over
+    the ``DailyActiveUser`` rollup: each (account, user) pair's last active day in the widest
+    window, then, per account, how many pairs fall in each window -- hash aggregates only, where
+    ``COUNT(DISTINCT …)`` per window would sort every row.
+    """
+    windows = sorted(set(windows))
+    if account_ids is not None:
+        account_ids = list(account_ids)
+        if not account_ids:
+            return {}
+    if not windows:
+        return {}
+    memo = _memo
+    if memo is None:
+        return _active_users_query(organization=organization, as_of=as_of, windows=windows, account_ids=account_ids)
+    missing = [w for w in windows if (organization.pk, as_of, w) not in memo]
+    if missing:
+        computed = _active_users_query(organization=organization, as_of=as_of, windows=missing, account_ids=None)
+        with _memo_lock:
+            for w in missing:
+                memo[(organization.pk, as_of, w)] = {aid: n for (aid, window), n in computed.items() if window == w}
+    wanted = None if account_ids is None else set(account_ids)
+    return {(aid, w): n for w in windows for aid, n in memo[(organization.pk, as_of, w)].items() if wanted is None or aid in wanted}
+
+
+def _active_users_query(*, organization, as_of: dt.date, windows: list[int], account_ids: list[int] | None) -> dict[tuple[int, int], int]:
+    params: list = [as_of - dt.timedelta(days=w - 1) for w in windows]
+    params += [organization.pk, as_of - dt.timedelta(days=windows[-1] - 1), as_of]
+    accounts_filter = ""
+    if account_ids is not None:
+        accounts_filter = f"AND account_id IN ({', '.join(['%s'] * len(account_ids))})"
+        params += account_ids
+    columns = ", ".join(f"count(*) FILTER (WHERE last_day >= %s) AS w{i}" for i in range(len(windows)))
+    table = DailyActiveUser._meta.db_table
+    sql = f"""
+        SELECT account_id, {columns} FROM (
+            SELECT account_id, user_external_id, max(day) AS last_day FROM {table}
+            WHERE organization_id = %s AND day >= %s AND day <= %s {accounts_filter}
+            GROUP BY account_id, user_external_id
+        ) pairs GROUP BY account_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {(row[0], w): row[i + 1] for row in rows for i, w in enumerate(windows) if row[i + 1]}

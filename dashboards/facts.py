@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
@@ -20,7 +20,6 @@ from accounts.models import (
     Account,
     Contact,
     ContractLine,
-    DailyActiveUser,
     DailyEventCount,
     Note,
     SupportTicket,
@@ -28,6 +27,7 @@ from accounts.models import (
     Touchpoint,
     TouchpointAttendee,
 )
+from accounts.selectors import active_users_by_window
 from retention.models import Organization
 
 WINDOW = 28
@@ -94,9 +94,10 @@ def _resolve_events(*, organization: Organization, day: dt.date, definition: dic
     return sorted(value_events), sorted(key_features)
 
 
-def load_org_facts(*, organization: Organization, day: dt.date, definition: dict) -> OrgFacts:
+def load_org_facts(*, organization: Organization, day: dt.date, definition: dict, active_users=None) -> OrgFacts:
     """Usage of every account in one pass over the last 60 days of the daily rollup, plus distinct
-    active users over 28 days."""
+    active users over 28 days (``active_users``: a callable returning them, when the caller has
+    them loaded elsewhere, as ``accounts.selectors.active_users_by_window`` does)."""
     value_events, key_features = _resolve_events(organization=organization, day=day, definition=definition)
     window = DailyEventCount.objects.filter(organization=organization, day__range=(day - dt.timedelta(days=RECENCY_LOOKBACK - 1), day))
     latest = window.aggregate(m=Max("day"))["m"]
@@ -131,10 +132,8 @@ def load_org_facts(*, organization: Organization, day: dt.date, definition: dict
         facts.value_28[aid], facts.value_prev_28[aid] = r["v28"] or 0, r["p28"] or 0
         facts.value_30[aid], facts.value_prev_30[aid] = r["v30"] or 0, r["p30"] or 0
         facts.key_features_used[aid] = sum(r[f"kf_{i}"] or 0 for i in range(len(key_features)))
-    # Distinct (account, user) pairs, counted per account: a hashable DISTINCT instead of a
-    # COUNT(DISTINCT) that sorts every row of the window.
-    pairs = DailyActiveUser.objects.filter(organization=organization, day__range=last_28).values_list("account_id", "user_external_id").distinct()
-    facts.active_users_28 = dict(Counter(aid for aid, _ in pairs.iterator(chunk_size=20_000)))
+    users = active_users() if active_users else active_users_by_window(organization=organization, as_of=day, windows=[WINDOW])
+    facts.active_users_28 = {aid: n for (aid, _), n in users.items()}
     return facts
 
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
-from retention.models import TenantModel
+from retention.models import Organization, TenantModel
 
 
 class Band(models.TextChoices):
@@ -54,9 +54,12 @@ class AccountScore(TenantModel):
     (0–100), "weight", "contribution" (points of the composite), "detail"}``.
     """
 
+    # Written for every customer every night: no indexes beyond what the pages read (the unique
+    # key starts with organization and serves newest-first reads of one account backwards).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+", db_index=False)
     scorecard_version = models.PositiveIntegerField()
     score = models.FloatField(null=True, blank=True, help_text="Weighted mean (0–100) of the measures with fresh data.")
     band = models.CharField(max_length=10, choices=Band.choices)
@@ -68,7 +71,7 @@ class AccountScore(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "account", "day"], name="accountscore_unique_day")]
-        indexes = [models.Index(fields=["organization", "day", "band"]), models.Index(fields=["organization", "account", "-day"])]
+        indexes = [models.Index(fields=["organization", "day", "band"])]
 
     def __str__(self) -> str:
         return f"{self.account_id} on {self.day}: {self.score}"
@@ -106,6 +109,7 @@ class AccountZones(TenantModel):
     ``zones`` maps each zone and layer key to ``{"score", "status", "evidence": [...]}``.
     """
 
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     zones = models.JSONField()

@@ -32,9 +32,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from accounts.models import ContractLine, DailyActiveUser, DailyEventCount
+from accounts.selectors import active_users_by_window
 
 from .models import Kpi, KpiSource, Measurement
 
@@ -164,15 +165,7 @@ def usage_values_at(*, organization, queries: Sequence[UsageQuery], as_of: dt.da
 
     users: dict[tuple[int, int], int] = {}
     if any(q.source in (KpiSource.RATE_PER_ACTIVE_USER, KpiSource.SEAT_ACTIVE_SHARE) for q in queries):
-        annotations = {f"u{w}": Count("user_external_id", distinct=True, filter=Q(day__gte=as_of - dt.timedelta(days=w - 1))) for w in windows}
-        rows = (
-            DailyActiveUser.objects.filter(organization=organization, account_id__in=account_ids, day__gte=oldest, day__lte=as_of)
-            .values("account_id")
-            .annotate(**annotations)
-        )
-        for row in rows:
-            for w in windows:
-                users[(row["account_id"], w)] = row[f"u{w}"]
+        users = active_users_by_window(organization=organization, as_of=as_of, windows=windows, account_ids=account_ids)
 
     seats: dict[int, int] = {}
     if any(q.source == KpiSource.SEAT_ACTIVE_SHARE for q in queries):

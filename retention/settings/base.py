@@ -34,6 +34,11 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis"))
+if IS_POSTGRES and env.bool("DATABASE_JIT_OFF", default=True):
+    # The application's queries are short; compiling one with LLVM (when a stale estimate makes
+    # it look expensive) costs hundreds of milliseconds and saves nothing.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "retention.User"
@@ -217,6 +222,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 SCORING_CHUNK_SIZE = env.int("SCORING_CHUNK_SIZE", default=500)
 # Seconds to sleep between chunks of accounts, to leave room for other work on the database.
 SCORING_CHUNK_PAUSE_SECONDS = env.float("SCORING_CHUNK_PAUSE_SECONDS", default=0.0)
+# Chunks scored at once, each on its own database connection (PostgreSQL only): one thread
+# computes while another waits on the database. 1 scores chunk after chunk.
+SCORING_THREADS = env.int("SCORING_THREADS", default=2)
 
 # --- Renewals ---
 # WeasyPrint logs every layout step at INFO; keep its warnings (refused URLs, missing glyphs) only.
