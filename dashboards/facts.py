@@ -182,9 +182,9 @@ def _as_date(value) -> dt.date:
 def load_account_facts(*, organization: Organization, day: dt.date, account_ids: list[int], org_facts: OrgFacts) -> AccountFacts:
     facts = AccountFacts()
     org = {"organization": organization}
-    ids = {"account_id__in": account_ids}
+    ids = {"account_id__any": account_ids}
     end = day_end(day)
-    for aid, start, owner in Account.objects.filter(**org, id__in=account_ids).values_list("id", "start_date", "owner_id"):
+    for aid, start, owner in Account.objects.filter(**org, id__any=account_ids).values_list("id", "start_date", "owner_id"):
         facts.start_date[aid], facts.owner_id[aid] = start, owner
 
     running = Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
@@ -254,7 +254,7 @@ def load_account_facts(*, organization: Organization, day: dt.date, account_ids:
         if last_engaged is not None and engaged_since <= last_engaged < end:
             facts.engaged_roles[aid].add(role)
     attended = TouchpointAttendee.objects.filter(
-        **org, touchpoint__account_id__in=account_ids, touchpoint__occurred_at__gte=engaged_since, touchpoint__occurred_at__lt=end
+        **org, touchpoint__account_id__any=account_ids, touchpoint__occurred_at__gte=engaged_since, touchpoint__occurred_at__lt=end
     )
     for aid, role in attended.values_list("touchpoint__account_id", "contact__stakeholder_role").distinct():
         facts.engaged_roles[aid].add(role)
@@ -310,7 +310,7 @@ def _load_milestones(facts: AccountFacts, *, organization: Organization, day: dt
         return
     done = Q(completed_on__isnull=False, completed_on__lte=day)
     rows = (
-        Milestone.objects.filter(organization=organization, plan__account_id__in=account_ids, created_at__lt=day_end(day))
+        Milestone.objects.filter(organization=organization, plan__account_id__any=account_ids, created_at__lt=day_end(day))
         .values("plan__account_id")
         .annotate(
             overdue=Count("id", filter=Q(due_date__lt=day) & ~done),

@@ -40,7 +40,7 @@ def effective_bands(*, organization, day: dt.date, account_ids: list[int], compu
     """The band in force per account: a CSM's override on ``day`` wins over the computed band."""
     bands = dict(computed)
     overrides = BandOverride.objects.filter(
-        organization=organization, account_id__in=account_ids, revoked_at__isnull=True, expires_on__gte=day, created_at__date__lte=day
+        organization=organization, account_id__any=account_ids, revoked_at__isnull=True, expires_on__gte=day, created_at__date__lte=day
     ).order_by("account_id", "created_at", "id")
     for aid, band in overrides.values_list("account_id", "band"):
         bands[aid] = band  # newest last
@@ -76,7 +76,7 @@ def risk_conditions(*, aid: int, day: dt.date, org_facts: OrgFacts, facts: Accou
 def risks_apply(*, organization, day: dt.date, account_ids: list[int], conditions: dict[int, dict[str, dict]]) -> None:
     """Open, refresh, close (or, for a re-run of the same day, undo) indicators of one chunk."""
     state: dict[int, dict[str, RiskIndicator]] = defaultdict(dict)
-    current = RiskIndicator.objects.filter(organization=organization, account_id__in=account_ids).filter(Q(closed_on__isnull=True) | Q(closed_on=day))
+    current = RiskIndicator.objects.filter(organization=organization, account_id__any=account_ids).filter(Q(closed_on__isnull=True) | Q(closed_on=day))
     for indicator in current.order_by("opened_on", "id"):
         state[indicator.account_id][indicator.kind] = indicator  # the newest wins
     to_create, to_update, to_delete, seen = [], [], [], []
@@ -120,12 +120,12 @@ def save_plans_open_for_three_strikes(*, organization, day: dt.date, account_ids
     """Open a save plan (with one action per open indicator) where three or more are open."""
     open_kinds: dict[int, list[str]] = defaultdict(list)
     for aid, kind in (
-        RiskIndicator.objects.filter(organization=organization, account_id__in=account_ids, closed_on__isnull=True)
+        RiskIndicator.objects.filter(organization=organization, account_id__any=account_ids, closed_on__isnull=True)
         .order_by("kind")
         .values_list("account_id", "kind")
     ):
         open_kinds[aid].append(kind)
-    plans = {p.account_id: p for p in SavePlan.objects.filter(organization=organization, account_id__in=account_ids, status=SavePlan.Status.OPEN)}
+    plans = {p.account_id: p for p in SavePlan.objects.filter(organization=organization, account_id__any=account_ids, status=SavePlan.Status.OPEN)}
     # A re-run of the day undoes a plan that the day itself opened and that no longer applies.
     undo = [p.pk for aid, p in plans.items() if p.opened_on == day and len(open_kinds.get(aid, [])) < STRIKES and not p.trigger.get("manual")]
     if undo:
@@ -169,7 +169,7 @@ def save_plans_open_for_three_strikes(*, organization, day: dt.date, account_ids
 
 def open_indicator_counts(*, organization, account_ids: list[int]) -> dict[int, int]:
     return dict(
-        RiskIndicator.objects.filter(organization=organization, account_id__in=account_ids, closed_on__isnull=True)
+        RiskIndicator.objects.filter(organization=organization, account_id__any=account_ids, closed_on__isnull=True)
         .values("account_id")
         .annotate(n=Count("id"))
         .values_list("account_id", "n")

@@ -33,7 +33,7 @@ def overrides_in_force(*, organization: Organization, account_ids, on: dt.date |
     """The newest band override in force per account (one query)."""
     on = on or timezone.now().date()
     result = {}
-    rows = BandOverride.objects.filter(organization=organization, account_id__in=account_ids, revoked_at__isnull=True, expires_on__gte=on)
+    rows = BandOverride.objects.filter(organization=organization, account_id__any=account_ids, revoked_at__isnull=True, expires_on__gte=on)
     for override in rows.select_related("created_by").order_by("account_id", "created_at", "id"):
         result[override.account_id] = override
     return result

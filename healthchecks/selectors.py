@@ -72,7 +72,7 @@ def aggregate(responses: list[Response]) -> dict:
 
 
 def _latest_period_responses(*, organization: Organization, account_ids, as_of: datetime, kind: str) -> dict[int, list[Response]]:
-    base = Response.objects.filter(organization=organization, account_id__in=list(account_ids), kind=kind, submitted_at__lte=as_of)
+    base = Response.objects.filter(organization=organization, account_id__any=list(account_ids), kind=kind, submitted_at__lte=as_of)
     latest = dict(base.values("account_id").annotate(last=Max("submitted_at")).values_list("account_id", "last"))
     if not latest:
         return {}

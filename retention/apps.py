@@ -6,4 +6,4 @@ class RetentionConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
-        from . import openapi  # noqa: F401  (registers the OpenAPI authentication extension)
+        from . import lookups, openapi  # noqa: F401  (register the __any lookup and the OpenAPI authentication extension)

@@ -155,7 +155,7 @@ def usage_values_at(*, organization, queries: Sequence[UsageQuery], as_of: dt.da
     if events:
         annotations = {f"w{w}": Sum("count", filter=Q(day__gte=as_of - dt.timedelta(days=w - 1))) for w in windows}
         rows = (
-            DailyEventCount.objects.filter(organization=organization, account_id__in=account_ids, event__in=events, day__gte=oldest, day__lte=as_of)
+            DailyEventCount.objects.filter(organization=organization, account_id__any=list(account_ids), event__in=events, day__gte=oldest, day__lte=as_of)
             .values("account_id", "event")
             .annotate(**annotations)
         )
@@ -170,7 +170,7 @@ def usage_values_at(*, organization, queries: Sequence[UsageQuery], as_of: dt.da
     seats: dict[int, int] = {}
     if any(q.source == KpiSource.SEAT_ACTIVE_SHARE for q in queries):
         rows = (
-            ContractLine.objects.filter(organization=organization, account_id__in=account_ids, start_date__lte=as_of)
+            ContractLine.objects.filter(organization=organization, account_id__any=list(account_ids), start_date__lte=as_of)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
             .values("account_id")
             .annotate(seats=Sum("seats_licensed"))

@@ -34,7 +34,7 @@ def outcome_progress_for_accounts(*, organization, account_ids: Iterable[int], a
     account_ids = list(account_ids)
     as_of = as_date(as_of)
     kpis = list(
-        Kpi.objects.filter(organization=organization, goal__plan__account_id__in=account_ids, start_date__lte=as_of).annotate(
+        Kpi.objects.filter(organization=organization, goal__plan__account_id__any=account_ids, start_date__lte=as_of).annotate(
             account_id=F("goal__plan__account_id")
         )
     )
