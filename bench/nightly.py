@@ -10,7 +10,9 @@ Prints, for one organization and the last simulated day:
    any per-account usage computation has to beat), and their ratio (target: nightly ≤ 2× raw);
 3. the nightly time again after the stored history has been doubled (every rollup row copied one
    history-length further back, inside a transaction that is rolled back afterwards), and the
-   change (target: < 20%), which shows that nightly work does not grow with stored history.
+   change (target: < 20%), which shows that nightly work does not grow with stored history. Inside
+   that transaction the pipeline runs on one connection (pool threads would not see the
+   uncommitted rows), so the comparison times both runs there, before and after the doubling.
 
 Each timing is the best of ``--repeat`` runs (warm cache), after one untimed warm-up run.
 """
@@ -138,6 +140,11 @@ def main() -> int:
     shift = (day - first_day).days + 1
     try:
         with transaction.atomic():
+            # The doubled rows stay uncommitted (rolled back below), so only this connection sees
+            # them: inside a transaction the pipeline scores chunk after chunk on it. Both runs of
+            # this comparison are timed that way, before and after the doubling.
+            base_s = _best(nightly, args.repeat, fresh_night)
+            print(f"nightly run on one connection (inside the comparison's transaction): {base_s:.2f} s")
             with rls.bypass(), connection.cursor() as cursor:
                 for table, sql in DOUBLE_SQL.items():
                     cursor.execute(sql, [shift, organization.id, first_day])
@@ -146,8 +153,8 @@ def main() -> int:
             time.sleep(args.settle)  # let the WAL and background writer catch up with the bulk insert
             nightly()  # untimed warm-up on the doubled tables
             doubled_s = _best(nightly, args.repeat, fresh_night)
-            change = (doubled_s - nightly_s) / nightly_s
-            print(f"nightly run with doubled stored history: {doubled_s:.2f} s, change {change:+.1%} (target < 20%)")
+            change = (doubled_s - base_s) / base_s
+            print(f"the same with doubled stored history: {doubled_s:.2f} s, change {change:+.1%} (target < 20%)")
             raise _Rollback
     except _Rollback:
         print("(doubled history rolled back)")

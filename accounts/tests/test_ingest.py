@@ -271,3 +271,25 @@ def test_a_bulk_loader_may_pass_decimal_values_and_dict_subclasses(acme, custome
 
     assert result.accepted == 1
     assert DailyEventCount.objects.get(account=customer).value_sum == 2.25
+
+
+def test_deleting_an_account_through_the_orm_deletes_its_events_and_rollups(acme, customer):
+    # The event table has no database-level foreign keys (per-row key checks halved the ingest
+    # rate); Django's on_delete still cascades, so no event outlives its account.
+    other = AccountFactory(organization=acme, external_id="cust-2")
+    event_batch_ingest(organization=acme, events=[_event(1), _event(2, account="cust-2")], now=NOW)
+    customer.delete()
+    assert list(UsageEvent.objects.values_list("account_id", flat=True)) == [other.id]
+    assert set(DailyEventCount.objects.values_list("account_id", flat=True)) == {other.id}
+    assert set(DailyActiveUser.objects.values_list("account_id", flat=True)) == {other.id}
+
+
+@pytest.mark.django_db
+def test_the_event_count_rollup_leaves_room_for_in_place_updates():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("fillfactor is a PostgreSQL storage setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'accounts_dailyeventcount'")
+        assert "fillfactor=70" in (cursor.fetchone()[0] or [])

@@ -89,3 +89,19 @@ def test_a_request_runs_under_rls_even_though_test_setup_bypasses_it(acme, alice
     response = alice_client.get("/o/acme/")
     assert response.status_code == 200
     assert rls.current() == ("", "on")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenant_scope_opened_outside_any_transaction_ends_with_it(acme, globex):
+    # The settings are transaction-local: a scope that starts the transaction needs no restore,
+    # and nothing of it is left on the connection for the next piece of work.
+    before = rls.current()
+    with rls.tenant_context(acme.id):
+        assert rls.current()[0] == str(acme.id)
+    assert rls.current() == before
+    # Nested in a caller's transaction, the caller's scope comes back.
+    with transaction.atomic():
+        rls.activate(globex.id)
+        with rls.tenant_context(acme.id):
+            assert rls.current()[0] == str(acme.id)
+        assert rls.current()[0] == str(globex.id)
