@@ -97,6 +97,25 @@ def _recreate_database(name: str) -> None:
     conn.close()
 
 
+# The simulator writes one account's whole history at a time; live ingestion writes day after
+# day. The nightly reads rollups by day, so their physical order changes its timings (by about a
+# tenth, either way for different queries): the rollups are rewritten in day order, as a
+# deployment's would be. The raw event table is left in the simulator's order: the baseline
+# aggregation scans all of it whatever the order.
+_DAY_ORDERED = ("accounts_dailyeventcount", "accounts_dailyactiveuser")
+
+
+def _order_rollups_by_day(connection) -> None:
+    with connection.cursor() as cursor:
+        for table in _DAY_ORDERED:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+                [table, "%(organization_id, day)"],
+            )
+            (index,) = cursor.fetchone()
+            cursor.execute(f'CLUSTER {table} USING "{index}"')
+
+
 def _generate(name: str, *, end_date: dt.date | None) -> dict:
     """Migrate the fresh database and simulate into it (in this process)."""
     spec = DATASETS[name]
@@ -124,6 +143,7 @@ def _generate(name: str, *, end_date: dt.date | None) -> dict:
         profile=spec["profile"],
         progress=True,
     )
+    _order_rollups_by_day(connection)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     seconds = round(time.perf_counter() - started, 1)
