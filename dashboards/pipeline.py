@@ -267,7 +267,9 @@ def _upsert_day_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None
     values = [tuple(_json_text(v) if i in json_positions else v for i, v in enumerate(row)) for row in rows]
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in _DAY_KEY)
     sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s ON CONFLICT ({', '.join(_DAY_KEY)}) DO UPDATE SET {updates}"
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # psycopg2's own cursor builds the VALUES list in C; Django's error wrapper keeps a
+        # failure a django.db.DatabaseError (which the Celery task retries).
         execute_values(cursor.cursor, sql, values, page_size=len(values))
 
 

@@ -61,17 +61,18 @@ def _scoped() -> Iterator[bool]:
     """A transaction (or savepoint) whose settings changes are undone when it ends.
 
     The settings are transaction-local, so a new outermost transaction needs no restore; inside
-    an enclosing one the caller's settings are read first and put back after. Yields whether row
-    security is in force (PostgreSQL).
+    an enclosing one the caller's settings are read first and put back after a success (a
+    rolled-back savepoint takes its settings changes with it). Yields whether row security is in
+    force (PostgreSQL).
     """
     nested = connection.in_atomic_block
     with transaction.atomic():
         previous = current() if nested else None
-        try:
-            yield is_enabled()
-        finally:
-            if previous is not None:
-                restore(previous)
+        yield is_enabled()
+        # Only on success: a failure rolls the savepoint back, and the settings with it (restoring
+        # them by hand in an aborted transaction would raise and hide the failure).
+        if previous is not None:
+            restore(previous)
 
 
 @contextlib.contextmanager

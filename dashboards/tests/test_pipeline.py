@@ -134,3 +134,17 @@ def test_the_nightly_run_raises_the_renewal_checkpoint_task_once(acme):
     tasks = CsmTask.objects.filter(organization=acme, account=account, kind="renewal_upcoming")
     assert tasks.count() == 1
     assert tasks.get().suggested_experience == "renewal_case"
+
+
+def test_a_database_error_while_writing_scores_is_a_django_database_error(acme, book, monkeypatch):
+    # The Celery task retries on django.db.DatabaseError; the fast row writer must raise Django's
+    # class for the failure (here a DataError: the row is refused), not the driver's own.
+    from django.db import DataError, connection
+
+    from dashboards import pipeline
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast writer is PostgreSQL's")
+    monkeypatch.setattr(pipeline, "_json_text", lambda value: "{not json")  # PostgreSQL refuses the row
+    with pytest.raises(DataError):
+        run_organization_day(organization_id=acme.id, day=D)

@@ -105,3 +105,11 @@ def test_a_tenant_scope_opened_outside_any_transaction_ends_with_it(acme, globex
         with rls.tenant_context(acme.id):
             assert rls.current()[0] == str(acme.id)
         assert rls.current()[0] == str(globex.id)
+
+
+def test_a_failure_inside_a_nested_tenant_scope_leaves_the_callers_scope_and_its_own_error(acme, globex):
+    with transaction.atomic():
+        rls.activate(globex.id)
+        with pytest.raises(RuntimeError, match="the work failed"), rls.tenant_context(acme.id):
+            raise RuntimeError("the work failed")
+        assert rls.current()[0] == str(globex.id)
