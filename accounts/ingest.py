@@ -8,15 +8,18 @@ in the same batch) or rejected with a stable code. The daily rollups (``DailyEve
 rows that were inserted, so a re-sent event never counts twice and a late event lands on its own
 day.
 
-On PostgreSQL the batch travels as one JSON array to a single statement: ``json_to_recordset``,
+On PostgreSQL the batch is streamed with COPY into a temporary table; one more round trip runs
 ``INSERT … SELECT … JOIN accounts … ON CONFLICT DO NOTHING RETURNING`` (the join is what keeps
 the events' accounts valid: the table has no per-row foreign-key checks, see ``UsageEvent``) and
-set-based rollup upserts from the returned rows, committed at once, because today's rollup rows
-are locked by every concurrent batch. On SQLite the same results come from a slower ORM path.
+applies set-based rollup upserts from the returned rows -- last, just before
+the commit, because today's rollup rows are locked by every concurrent batch. On SQLite the same
+results come from a slower ORM path.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import numbers
@@ -241,34 +244,63 @@ def event_batch_ingest(*, organization, events: list[dict], now: datetime | None
     return BatchResult(accepted=tally[ACCEPTED], duplicates=tally[DUPLICATE], rejected=tally[REJECTED], results=final)
 
 
-# --- PostgreSQL: one statement from a JSON array: insert, ON CONFLICT … RETURNING, rollups ---------
+# --- PostgreSQL: COPY, INSERT … ON CONFLICT … RETURNING, rollups from the returned rows -------------
 
-# The validated batch arrives as one JSON array parameter, unpacked by json_to_recordset (no
-# temporary table, no COPY round trip). Accounts are resolved by external id within the
-# organization (and under its row-level security); ON CONFLICT makes a stored message_id a
-# no-op; the rollups are built from exactly the rows the insert returned. Events go in
-# message_id order and both rollup upserts take their row locks in key order, so concurrent
-# batches sharing keys wait for each other instead of deadlocking; the locks on today's rollup
-# rows, which every batch needs, are held only until the commit that follows this statement. The
-# result lists the inserted message ids and those whose account does not exist.
-_STORE = """
-WITH staged AS (
-    SELECT * FROM json_to_recordset(%(rows)s::json) AS s(
-        account text, user_external_id text, event text, "timestamp" timestamptz, properties jsonb, value double precision, message_id text
-    )
-), inserted AS (
+_STAGE_TABLE = "ingest_event_stage"
+_INSERTED_TABLE = "ingest_event_inserted"
+# Created once per connection; ON COMMIT DELETE ROWS empties them with each transaction, the
+# DELETEs cover several batches in one transaction (a bulk loader's).
+_CREATE_STAGE = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_TABLE} (
+    account text NOT NULL,
+    user_external_id text,
+    event text NOT NULL,
+    "timestamp" timestamptz NOT NULL,
+    properties jsonb NOT NULL,
+    value double precision,
+    message_id text NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS {_INSERTED_TABLE} (
+    account_id bigint NOT NULL,
+    user_external_id text NOT NULL,
+    event text NOT NULL,
+    day date NOT NULL,
+    value double precision,
+    message_id text NOT NULL
+) ON COMMIT DELETE ROWS;
+DELETE FROM {_STAGE_TABLE};
+DELETE FROM {_INSERTED_TABLE};
+"""
+_COPY_STAGE = f'COPY {_STAGE_TABLE} (account, user_external_id, event, "timestamp", properties, value, message_id) FROM STDIN WITH (FORMAT csv)'
+
+# Accounts are resolved by external id within the organization (and under its row-level
+# security); ON CONFLICT makes a stored message_id a no-op; the rows actually inserted, and only
+# those, are kept for the rollups. Rows go in message_id order so that concurrent batches sharing
+# message ids wait for each other instead of deadlocking.
+_INSERT_EVENTS = f"""
+WITH inserted AS (
     INSERT INTO accounts_usageevent
         (organization_id, account_id, user_external_id, event, "timestamp", properties, value, message_id, received_at)
-    SELECT %(org)s, a.id, s.user_external_id, s.event, s."timestamp", s.properties, s.value, s.message_id, %(now)s
-    FROM staged s
+    SELECT %(org)s, a.id, coalesce(s.user_external_id, ''), s.event, s."timestamp", s.properties, s.value, s.message_id, %(now)s
+    FROM {_STAGE_TABLE} s
     JOIN accounts_account a ON a.organization_id = %(org)s AND a.external_id = s.account
     ORDER BY s.message_id
     ON CONFLICT (organization_id, message_id) DO NOTHING
-    RETURNING account_id, user_external_id, event, ("timestamp" AT TIME ZONE 'UTC')::date AS day, value, message_id
-), event_counts AS (
+    RETURNING account_id, user_external_id, event, ("timestamp" AT TIME ZONE 'UTC')::date, value, message_id
+)
+INSERT INTO {_INSERTED_TABLE} SELECT * FROM inserted;
+"""
+
+# The rollups come last, just before the commit: today's rows are hot (every batch touches
+# them), and their row locks are held until the commit, so nothing slow may run after them (the
+# event table has no foreign keys whose deferred checks would run at commit). Both upserts
+# take their locks in key order: concurrent batches wait, never deadlock. The result lists the
+# inserted message ids and those whose account does not exist.
+_ADD_ROLLUPS = f"""
+WITH event_counts AS (
     INSERT INTO accounts_dailyeventcount AS rollup (organization_id, account_id, day, event, count, value_sum)
     SELECT %(org)s, account_id, day, event, count(*), coalesce(sum(value), 0)
-    FROM inserted
+    FROM {_INSERTED_TABLE}
     GROUP BY account_id, day, event
     ORDER BY account_id, day, event
     ON CONFLICT (organization_id, account_id, day, event)
@@ -276,42 +308,35 @@ WITH staged AS (
 ), active_users AS (
     INSERT INTO accounts_dailyactiveuser (organization_id, account_id, day, user_external_id)
     SELECT DISTINCT %(org)s, account_id, day, user_external_id
-    FROM inserted
+    FROM {_INSERTED_TABLE}
     WHERE user_external_id <> ''
     ORDER BY 2, 3, 4
     ON CONFLICT (organization_id, account_id, day, user_external_id) DO NOTHING
 )
-SELECT message_id, true FROM inserted
+SELECT message_id, true FROM {_INSERTED_TABLE}
 UNION ALL
-SELECT s.message_id, false FROM staged s
+SELECT s.message_id, false FROM {_STAGE_TABLE} s
 WHERE NOT EXISTS (SELECT 1 FROM accounts_account a WHERE a.organization_id = %(org)s AND a.external_id = s.account)
 """
 
 
-def _staged_json(rows: list[_Row]) -> str:
-    # properties are JSON text already (validated and encoded once): embedded as they are.
-    return orjson.dumps(
-        [
-            {
-                "account": row[_ACCOUNT],
-                "user_external_id": row[_USER],
-                "event": row[_EVENT],
-                "timestamp": row[_TIMESTAMP],
-                "properties": orjson.Fragment(row[_PROPERTIES]),
-                "value": float(row[_VALUE]) if row[_VALUE] else None,
-                "message_id": row[_MESSAGE_ID],
-            }
-            for row in rows
-        ]
-    ).decode()
+def _stage_csv(rows: list[_Row]) -> io.StringIO:
+    buffer = io.StringIO()
+    # In COPY's CSV format an unquoted empty field is NULL: a missing user or value.
+    csv.writer(buffer).writerows(row[1:] for row in rows)
+    buffer.seek(0)
+    return buffer
 
 
 def _store_postgres(*, organization_id: int, rows: list[_Row], now: datetime) -> tuple[set[str], set[str]]:
-    """Returns the message ids inserted and those whose account is unknown. One round trip."""
+    """Returns the message ids inserted and those whose account is unknown. Three round trips."""
+    buffer = _stage_csv(rows)
     inserted: set[str] = set()
     unknown: set[str] = set()
     with connection.cursor() as cursor:
-        cursor.execute(_STORE, {"rows": _staged_json(rows), "org": organization_id, "now": now})
+        cursor.execute(_CREATE_STAGE)
+        cursor.copy_expert(_COPY_STAGE, buffer, size=1 << 20)
+        cursor.execute(_INSERT_EVENTS + _ADD_ROLLUPS, {"org": organization_id, "now": now})
         for message_id, was_inserted in cursor.fetchall():
             (inserted if was_inserted else unknown).add(message_id)
     return inserted, unknown
