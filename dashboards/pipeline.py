@@ -197,11 +197,10 @@ def process_chunk(
     facts = facts_module.load_account_facts(organization=organization, day=day, account_ids=account_ids, org_facts=org_facts)
     previous = _previous_scores(organization=organization, day=day, account_ids=account_ids)
     now = timezone.now()
-    score_rows, zone_rows, computed_bands, measures_by_account = [], [], {}, {}
+    score_rows, zone_rows, computed_bands = [], [], {}
     week_ago, month_ago = day - dt.timedelta(days=7), day - dt.timedelta(days=30)
     for aid in account_ids:
         measures = compute_measures(aid=aid, day=day, org_facts=org_facts, facts=facts, definition=definition, depth_percentile=depth_percentile)
-        measures_by_account[aid] = measures
         result = composite(measures, definition)
         computed_bands[aid] = result.band
         change_7d, change_30d = _change(result.score, previous.get((aid, week_ago))), _change(result.score, previous.get((aid, month_ago)))

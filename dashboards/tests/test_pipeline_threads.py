@@ -12,32 +12,11 @@ from django.utils import timezone
 
 from accounts.tests.factories import AccountFactory, ContractLineFactory
 from dashboards import pipeline
-from dashboards.models import AccountScore, AccountZones, RiskIndicator, SavePlan
 from dashboards.pipeline import run_organization_day
 
-from .helpers import D, active_users, days_before, events
+from .helpers import D, active_users, days_before, events, nightly_clear, nightly_snapshot
 
 ACCOUNTS = 9
-
-
-def _snapshot(organization):
-    def rows(model):
-        return sorted(
-            ({k: v for k, v in row.items() if k not in {"id", "computed_at"}} for row in model.objects.filter(organization=organization).values()),
-            key=lambda r: r["account_id"],
-        )
-
-    return {
-        "scores": rows(AccountScore),
-        "zones": rows(AccountZones),
-        "risks": sorted(RiskIndicator.objects.filter(organization=organization).values_list("account_id", "kind", "opened_on", "closed_on", "evidence")),
-        "plans": sorted(SavePlan.objects.filter(organization=organization).values_list("account_id", "status", "opened_on", "trigger")),
-    }
-
-
-def _clear(organization):
-    for model in (SavePlan, RiskIndicator, AccountZones, AccountScore):
-        model.objects.filter(organization=organization).delete()
 
 
 def _last_analyze(table: str) -> dt.datetime | None:
@@ -61,8 +40,8 @@ def test_chunks_scored_on_a_pool_of_connections_give_the_rows_of_a_sequential_ru
     # When the night runs chunk after chunk, and again on a pool of three connections
     settings.SCORING_THREADS = 1
     run_organization_day(organization_id=acme.id, day=D, size=2)
-    sequential = _snapshot(acme)
-    _clear(acme)
+    sequential = nightly_snapshot(acme)
+    nightly_clear(acme)
     settings.SCORING_THREADS = 3
     assert pipeline._threads() == 3  # outside any transaction: the pool is used
     summary = run_organization_day(organization_id=acme.id, day=D, size=2)
@@ -70,7 +49,7 @@ def test_chunks_scored_on_a_pool_of_connections_give_the_rows_of_a_sequential_ru
     # Then every row is the same, for every account
     assert summary.chunks == 5
     assert len(sequential["scores"]) == ACCOUNTS
-    assert _snapshot(acme) == sequential
+    assert nightly_snapshot(acme) == sequential
     # And the score and zone tables were analyzed after the writes, for the pages' query plans
     for table in pipeline.ANALYZED:
         assert _last_analyze(table) is not None and _last_analyze(table) >= started

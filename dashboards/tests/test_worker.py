@@ -16,36 +16,15 @@ import pytest
 from django.db import connection
 
 from accounts.tests.factories import AccountFactory, ContractLineFactory
-from dashboards.models import AccountScore, AccountZones, RiskIndicator, SavePlan
+from dashboards.models import AccountScore
 from dashboards.pipeline import run_organization_day
 from retention.celery import app
 
-from .helpers import D, active_users, days_before, events
+from .helpers import D, active_users, days_before, events, nightly_clear, nightly_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 24
 CHUNK = 3  # 8 chunks
-VOLATILE = {"id", "computed_at"}
-
-
-def _snapshot(organization):
-    def rows(model):
-        return sorted(
-            ({k: v for k, v in r.items() if k not in VOLATILE} for r in model.objects.filter(organization=organization).values()),
-            key=lambda r: (r["account_id"], str(r["day"])),
-        )
-
-    return {
-        "scores": rows(AccountScore),
-        "zones": rows(AccountZones),
-        "risks": sorted(RiskIndicator.objects.filter(organization=organization).values_list("account_id", "kind", "opened_on", "closed_on", "evidence")),
-        "plans": sorted(SavePlan.objects.filter(organization=organization).values_list("account_id", "status", "opened_on", "trigger")),
-    }
-
-
-def _clear(organization):
-    for model in (SavePlan, RiskIndicator, AccountZones, AccountScore):
-        model.objects.filter(organization=organization).delete()
 
 
 def _database_url() -> str:
@@ -112,9 +91,9 @@ def test_a_worker_killed_mid_run_and_restarted_leaves_the_scores_of_an_uninterru
         active_users(account, days_before(2), [f"u{j}" for j in range(1 + i % 4)])
     # ... and the rows an uninterrupted run produces
     run_organization_day(organization_id=acme.id, day=D)
-    expected = _snapshot(acme)
+    expected = nightly_snapshot(acme)
     assert len(expected["scores"]) == ACCOUNTS
-    _clear(acme)
+    nightly_clear(acme)
 
     queue = f"test-nightly-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
@@ -140,4 +119,4 @@ def test_a_worker_killed_mid_run_and_restarted_leaves_the_scores_of_an_uninterru
                 _kill_hard(worker)
 
     # Then the final rows equal those of the uninterrupted run
-    assert _snapshot(acme) == expected
+    assert nightly_snapshot(acme) == expected
