@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from retention import rls
 
-from .models import Account, DailyActiveUser, DailyEventCount, UsageEvent
+from .models import Account, DailyActiveUser, DailyEventCount, UsageEvent, UserLastActive
 
 MAX_TEXT_LENGTH = 100  # event name, message_id, account and user external ids (the columns' size)
 MAX_PROPERTIES_BYTES = 32 * 1024
@@ -293,7 +293,7 @@ INSERT INTO {_INSERTED_TABLE} SELECT * FROM inserted;
 
 # The rollups come last, just before the commit: today's rows are hot (every batch touches
 # them), and their row locks are held until the commit, so nothing slow may run after them (the
-# event table has no foreign keys whose deferred checks would run at commit). Both upserts
+# event table has no foreign keys whose deferred checks would run at commit). The upserts
 # take their locks in key order: concurrent batches wait, never deadlock. The result lists the
 # inserted message ids and those whose account does not exist.
 _ADD_ROLLUPS = f"""
@@ -312,6 +312,20 @@ WITH event_counts AS (
     WHERE user_external_id <> ''
     ORDER BY 2, 3, 4
     ON CONFLICT (organization_id, account_id, day, user_external_id) DO NOTHING
+    RETURNING account_id, user_external_id, day
+), last_active AS (
+    -- Only a day new to the daily rollup (returned above) can be among a user's latest two.
+    INSERT INTO accounts_userlastactive AS seen (organization_id, account_id, user_external_id, last_day, previous_day)
+    SELECT %(org)s, account_id, user_external_id, days[1], days[2]
+    FROM (
+        SELECT account_id, user_external_id, array_agg(day ORDER BY day DESC) AS days
+        FROM active_users GROUP BY account_id, user_external_id
+    ) new_days
+    ORDER BY account_id, user_external_id
+    ON CONFLICT (organization_id, account_id, user_external_id) DO UPDATE SET
+        last_day = greatest(seen.last_day, EXCLUDED.last_day),
+        previous_day = CASE WHEN EXCLUDED.last_day > seen.last_day THEN greatest(seen.last_day, EXCLUDED.previous_day)
+                            ELSE greatest(seen.previous_day, EXCLUDED.last_day) END
 )
 SELECT message_id, true FROM {_INSERTED_TABLE}
 UNION ALL
@@ -396,7 +410,41 @@ def _store_portable(*, organization_id: int, rows: list[_Row], now: datetime) ->
         ignore_conflicts=True,
         batch_size=500,
     )
+    _move_last_active(organization_id=organization_id, active=active)
     return {row[_MESSAGE_ID] for row in fresh}, unknown
+
+
+def _move_last_active(*, organization_id: int, active: set[tuple[int, date, str]]) -> None:
+    """``UserLastActive`` from the (account, day, user) rows just added to the daily rollup (the
+    ORM path: a read, a merge in Python, a write; SQLite runs one writer at a time)."""
+    new_days: dict[tuple[int, str], list[date]] = defaultdict(list)
+    for account_id, day, user in active:
+        new_days[(account_id, user)].append(day)
+    if not new_days:
+        return
+    account_ids = sorted({account_id for account_id, _ in new_days})
+    rows = {}
+    for start in range(0, len(account_ids), 500):  # SQLite caps the number of query parameters
+        for row in UserLastActive.objects.filter(organization_id=organization_id, account_id__in=account_ids[start : start + 500]):
+            rows[(row.account_id, row.user_external_id)] = row
+    created, changed = [], []
+    for (account_id, user), days in sorted(new_days.items()):
+        row = rows.get((account_id, user))
+        known = [row.last_day, row.previous_day] if row else []
+        latest = sorted({d for d in [*days, *known] if d is not None}, reverse=True)
+        if row is None:
+            created.append(
+                UserLastActive(organization_id=organization_id, account_id=account_id, user_external_id=user, last_day=latest[0], previous_day=_second(latest))
+            )
+        else:
+            row.last_day, row.previous_day = latest[0], _second(latest)
+            changed.append(row)
+    UserLastActive.objects.bulk_create(created, batch_size=500)
+    UserLastActive.objects.bulk_update(changed, ["last_day", "previous_day"], batch_size=500)
+
+
+def _second(days: list[date]) -> date | None:
+    return days[1] if len(days) > 1 else None
 
 
 def _add_event_counts(*, organization_id: int, counts: dict[tuple[int, date, str], list]) -> None:
@@ -424,6 +472,7 @@ class RollupSnapshot:
 
     event_counts: dict[tuple[int, date, str], tuple[int, float]]
     active_users: set[tuple[int, date, str]]
+    last_active: dict[tuple[int, str], date]
 
 
 def rollup_snapshot(*, organization) -> RollupSnapshot:
@@ -434,7 +483,10 @@ def rollup_snapshot(*, organization) -> RollupSnapshot:
             for a, d, e, c, v in DailyEventCount.objects.filter(organization=organization).values_list("account_id", "day", "event", "count", "value_sum")
         }
         active_users = set(DailyActiveUser.objects.filter(organization=organization).values_list("account_id", "day", "user_external_id"))
-    return RollupSnapshot(event_counts=event_counts, active_users=active_users)
+        last_active = {
+            (a, u): d for a, u, d in UserLastActive.objects.filter(organization=organization).values_list("account_id", "user_external_id", "last_day")
+        }
+    return RollupSnapshot(event_counts=event_counts, active_users=active_users, last_active=last_active)
 
 
 _RECOUNT_SQL = [
@@ -446,6 +498,13 @@ _RECOUNT_SQL = [
     """INSERT INTO accounts_dailyactiveuser (organization_id, account_id, day, user_external_id)
        SELECT DISTINCT organization_id, account_id, ("timestamp" AT TIME ZONE 'UTC')::date, user_external_id
        FROM accounts_usageevent WHERE organization_id = %(org)s AND user_external_id <> ''""",
+]
+_LAST_ACTIVE_SQL = [
+    "DELETE FROM accounts_userlastactive WHERE organization_id = %(org)s",
+    """INSERT INTO accounts_userlastactive (organization_id, account_id, user_external_id, last_day, previous_day)
+       SELECT organization_id, account_id, user_external_id, days[1], days[2]
+       FROM (SELECT organization_id, account_id, user_external_id, array_agg(day ORDER BY day DESC) AS days
+             FROM accounts_dailyactiveuser WHERE organization_id = %(org)s GROUP BY 1, 2, 3) pairs""",
 ]
 
 
@@ -461,7 +520,30 @@ def rollups_recount(*, organization) -> RollupSnapshot:
                     cursor.execute(statement, {"org": organization.id})
         else:
             _recount_portable(organization=organization)
+        last_active_rebuild(organization=organization)
     return rollup_snapshot(organization=organization)
+
+
+def last_active_rebuild(*, organization) -> None:
+    """Rebuild ``UserLastActive`` of an organization from its ``DailyActiveUser`` rows."""
+    with rls.tenant_context(organization.id):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for statement in _LAST_ACTIVE_SQL:
+                    cursor.execute(statement, {"org": organization.id})
+            return
+        UserLastActive.objects.filter(organization=organization).delete()
+        latest: dict[tuple[int, str], list[date]] = defaultdict(list)
+        for a, u, d in DailyActiveUser.objects.filter(organization=organization).order_by("-day").values_list("account_id", "user_external_id", "day"):
+            if len(latest[(a, u)]) < 2:
+                latest[(a, u)].append(d)
+        UserLastActive.objects.bulk_create(
+            [
+                UserLastActive(organization=organization, account_id=a, user_external_id=u, last_day=days[0], previous_day=_second(days))
+                for (a, u), days in latest.items()
+            ],
+            batch_size=500,
+        )
 
 
 def _recount_portable(*, organization) -> None:

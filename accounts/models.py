@@ -198,6 +198,28 @@ class DailyActiveUser(TenantModel):
         indexes = [models.Index(fields=["organization", "day"])]
 
 
+class UserLastActive(TenantModel):
+    """Rollup: the latest two days each user of an account was active (UTC).
+
+    One row per (account, user) however long the history, kept with ``DailyActiveUser`` in the
+    same transaction from the daily rows it adds (a user's first event of a day; a late event
+    lands in the right place). Distinct active users over a trailing window ending on a day are
+    then a range read on ``last_day`` instead of a pass over every daily row of the window. When
+    the user has been active again since that day (the nightly run scores yesterday while today's
+    events arrive), ``previous_day`` is the answer unless both days are later.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user_external_id = models.CharField(max_length=100)
+    last_day = models.DateField()
+    previous_day = models.DateField(null=True, blank=True)  # the latest active day before last_day
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "account", "user_external_id"], name="userlastactive_unique")]
+        indexes = [models.Index(fields=["organization", "last_day"], name="userlastactive_org_day")]
+
+
 class SupportTicket(TenantModel):
     class Priority(models.TextChoices):
         LOW = "low", "Low"

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, Lower
 from retention.models import Membership, Role
 
 from . import mrr
-from .models import Account, Contact, ContractLine, DailyActiveUser, Note, StakeholderRole, SupportTicket, SurveyAnswer, Touchpoint
+from .models import Account, Contact, ContractLine, DailyActiveUser, Note, StakeholderRole, SupportTicket, SurveyAnswer, Touchpoint, UserLastActive
 
 # ---------------------------------------------------------------------------------------------
 # Definitions shown on the pages (tooltips use these words).
@@ -391,10 +391,11 @@ def active_users_memo() -> Iterator[None]:
 def active_users_by_window(*, organization, as_of: dt.date, windows: Sequence[int], account_ids: Iterable[int] | None = None) -> dict[tuple[int, int], int]:
     """Distinct active users of each account over each trailing window of days ending ``as_of``.
 
-    Keys are (account id, window); accounts without any active user are absent. One query over
-    the ``DailyActiveUser`` rollup: each (account, user) pair's last active day in the widest
-    window, then, per account, how many pairs fall in each window -- hash aggregates only, where
-    ``COUNT(DISTINCT …)`` per window would sort every row.
+    Keys are (account id, window); accounts without any active user are absent. Read from
+    ``UserLastActive``: each (account, user) pair's latest active day on or before ``as_of`` is
+    its ``last_day``, or, when the user came back after ``as_of``, its ``previous_day``; a range
+    read on the pairs seen in the widest window. Only for accounts with a user active on two
+    days after ``as_of`` (a replay of the past) are the daily rows of the window counted.
     """
     windows = sorted(set(windows))
     if account_ids is not None:
@@ -417,12 +418,44 @@ def active_users_by_window(*, organization, as_of: dt.date, windows: Sequence[in
 
 
 def _active_users_query(*, organization, as_of: dt.date, windows: list[int], account_ids: list[int] | None) -> dict[tuple[int, int], int]:
+    widest = as_of - dt.timedelta(days=windows[-1] - 1)
+    accounts_filter, account_params = _accounts_filter(account_ids)
+    columns = ", ".join(f"count(*) FILTER (WHERE day >= %s) AS w{i}" for i in range(len(windows)))
+    starts = [as_of - dt.timedelta(days=w - 1) for w in windows]
+    table = UserLastActive._meta.db_table
+    latest_sql = f"""
+        SELECT account_id, {columns} FROM (
+            SELECT account_id, CASE WHEN last_day <= %s THEN last_day ELSE previous_day END AS day FROM {table}
+            WHERE organization_id = %s AND last_day >= %s {accounts_filter}
+        ) pairs WHERE day >= %s AND day <= %s GROUP BY account_id
+    """
+    # Pairs whose two stored days both come after as_of: their day on or before it is not stored.
+    unknown_sql = f"SELECT DISTINCT account_id FROM {table} WHERE organization_id = %s AND last_day > %s AND previous_day > %s {accounts_filter}"
+    with connection.cursor() as cursor:
+        cursor.execute(latest_sql, [*starts, as_of, organization.pk, widest, *account_params, widest, as_of])
+        counts = {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(unknown_sql, [organization.pk, as_of, as_of, *account_params])
+        replay = sorted(row[0] for row in cursor.fetchall())
+    if replay:
+        recounted = set(replay)
+        counts = {aid: row for aid, row in counts.items() if aid not in recounted}
+        counts.update(_daily_rows_query(organization=organization, as_of=as_of, windows=windows, account_ids=replay))
+    return {(aid, w): row[i] for aid, row in counts.items() for i, w in enumerate(windows) if row[i]}
+
+
+def _accounts_filter(account_ids: list[int] | None) -> tuple[str, list[int]]:
+    if account_ids is None:
+        return "", []
+    return f"AND account_id IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
+
+
+def _daily_rows_query(*, organization, as_of: dt.date, windows: list[int], account_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """The same counts from every ``DailyActiveUser`` row of the widest window: each pair's last
+    active day in it, then, per account, how many pairs fall in each window (hash aggregates only,
+    where ``COUNT(DISTINCT …)`` per window would sort every row)."""
+    accounts_filter, account_params = _accounts_filter(account_ids)
     params: list = [as_of - dt.timedelta(days=w - 1) for w in windows]
-    params += [organization.pk, as_of - dt.timedelta(days=windows[-1] - 1), as_of]
-    accounts_filter = ""
-    if account_ids is not None:
-        accounts_filter = f"AND account_id IN ({', '.join(['%s'] * len(account_ids))})"
-        params += account_ids
+    params += [organization.pk, as_of - dt.timedelta(days=windows[-1] - 1), as_of, *account_params]
     columns = ", ".join(f"count(*) FILTER (WHERE last_day >= %s) AS w{i}" for i in range(len(windows)))
     table = DailyActiveUser._meta.db_table
     sql = f"""
@@ -434,5 +467,4 @@ def _active_users_query(*, organization, as_of: dt.date, windows: list[int], acc
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return {(row[0], w): row[i + 1] for row in rows for i, w in enumerate(windows) if row[i + 1]}
+        return {row[0]: row[1:] for row in cursor.fetchall()}

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.ingest import last_active_rebuild
 from accounts.models import DailyActiveUser, DailyEventCount
 from dashboards.tests.portfolio_builders import customer, history, risk, save_plan, today, zones
 
@@ -30,6 +31,7 @@ def _book(acme, owner):
         day = today() - dt.timedelta(days=n)
         DailyEventCount.objects.create(organization=acme, account=failing, day=day, event="report_generated", count=max(1, 20 - n // 3))
         DailyActiveUser.objects.create(organization=acme, account=failing, day=day, user_external_id=f"user-{n % 6}")
+    last_active_rebuild(organization=acme)
     return failing
 
 

@@ -143,7 +143,8 @@ class UsageQuery:
 
 
 def usage_values_at(*, organization, queries: Sequence[UsageQuery], as_of: dt.date) -> dict[UsageQuery, float | None]:
-    """Usage metrics for many (account, metric) pairs at ``as_of`` in at most three queries."""
+    """Usage metrics for many (account, metric) pairs at ``as_of`` in at most five queries: event
+    counts, active users (two, three when the past is replayed) and seats."""
     if not queries:
         return {}
     account_ids = {q.account_id for q in queries}
@@ -195,7 +196,7 @@ def usage_query_for(kpi: Kpi, account_id: int) -> UsageQuery:
 def kpi_values_at(*, organization, kpis: Sequence[Kpi], account_of: dict[int, int], as_of: dt.date) -> dict[int, float | None]:
     """The value of each KPI at ``as_of``. ``account_of`` maps KPI id → account id.
 
-    One query for the manual KPIs' latest measurements, at most three for the usage KPIs.
+    One query for the manual KPIs' latest measurements, at most five for the usage KPIs.
     """
     values: dict[int, float | None] = {k.id: None for k in kpis}
     manual_ids = [k.id for k in kpis if k.source == KpiSource.MANUAL]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from accounts.ingest import last_active_rebuild
 from accounts.models import DailyActiveUser, DailyEventCount
 from dashboards.facts import day_start
 from dashboards.models import AccountScore, AccountZones, RiskIndicator, SavePlan
@@ -30,6 +31,7 @@ def active_users(account, day: dt.date, users: list[str]) -> None:
     DailyActiveUser.objects.bulk_create(
         [DailyActiveUser(organization=account.organization, account=account, day=day, user_external_id=u) for u in users], ignore_conflicts=True
     )
+    last_active_rebuild(organization=account.organization)
 
 
 def nightly_snapshot(organization) -> dict:

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.ingest import last_active_rebuild
 from accounts.models import DailyActiveUser, DailyEventCount, TouchpointAttendee
 from accounts.tests.factories import ContactFactory, NoteFactory, SupportTicketFactory, SurveyAnswerFactory, TouchpointFactory
 from dashboards.models import BandOverride
@@ -25,6 +26,7 @@ def _usage(account, days: int) -> None:
         DailyEventCount.objects.create(organization=account.organization, account=account, day=day, event="report_generated", count=3)
         DailyEventCount.objects.create(organization=account.organization, account=account, day=day, event=f"feature_{n % 9}", count=1)
         DailyActiveUser.objects.create(organization=account.organization, account=account, day=day, user_external_id=f"u{n % 4}")
+    last_active_rebuild(organization=account.organization)
 
 
 def test_the_account_page_loads_its_health_plan_and_timeline_sections(acme, alice_client):

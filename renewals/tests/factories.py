@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.ingest import last_active_rebuild
 from accounts.models import DailyActiveUser, DailyEventCount, Note
 from accounts.plans.models import ExpansionSignal, ValueDriver
 from accounts.plans.tests.factories import GoalFactory, KpiFactory, MeasurementFactory, MilestoneFactory, SuccessPlanFactory, ValueDriverFactory
@@ -27,6 +28,7 @@ def usage_history(*, organization, account, days: int, users: int, today: dt.dat
         counts.append(DailyEventCount(organization=organization, account=account, day=day, event="test_run", count=active * 5))
     DailyEventCount.objects.bulk_create(counts, batch_size=2000)
     DailyActiveUser.objects.bulk_create(actives, batch_size=5000)
+    last_active_rebuild(organization=organization)
 
 
 def case_account(*, organization, name: str = "Northwind Traders", history_days: int = 365, users: int = 24, today: dt.date | None = None):

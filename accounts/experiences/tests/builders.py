@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.experiences.inputs import AccountInputs
+from accounts.ingest import last_active_rebuild
 from accounts.models import Account, DailyActiveUser, DailyEventCount
 from accounts.plans.value import DriverTotal, ValueTotals
 from accounts.tests.factories import AccountFactory, ContractLineFactory
@@ -73,6 +74,7 @@ def seed_active_users(organization, account, n: int, *, day=None, prefix="u"):
     DailyActiveUser.objects.bulk_create(
         [DailyActiveUser(organization=organization, account=account, day=day, user_external_id=f"{prefix}{i}") for i in range(n)]
     )
+    last_active_rebuild(organization=organization)
 
 
 def seed_events(organization, account, event: str, count: int, *, day=None):

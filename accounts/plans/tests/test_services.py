@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.ingest import last_active_rebuild
 from accounts.models import DailyActiveUser, DailyEventCount
 from accounts.plans import catalog, services
 from accounts.plans.models import Goal, Kpi, Measurement, Milestone, PlanActivity, SuccessPlan
@@ -189,6 +190,7 @@ def test_seat_share_template_kpi_uses_seats_at_the_start(acme, alice):
     ContractLineFactory(account=account, seats_licensed=20, start_date=dt.date(2025, 1, 1), end_date=None)
     for user in ("a", "b", "c", "d", "e"):
         DailyActiveUser.objects.create(organization=acme, account=account, day=start - dt.timedelta(days=3), user_external_id=user)
+    last_active_rebuild(organization=acme)
     plan = services.plan_create_from_template(organization=acme, account=account, template=template, actor=alice, start_date=start)
     assert Kpi.objects.get(goal__plan=plan).baseline == 25.0  # 5 of 20 seats
 
