@@ -106,23 +106,21 @@ def load_org_facts(*, organization: Organization, day: dt.date, definition: dict
         return facts
 
     def value_sum(start_offset: int, end_offset: int):
-        # Value events counted with day in [day - start_offset, day - end_offset].
+        # Value events counted with day in [day - start_offset, day - end_offset]. FILTER rather
+        # than SUM(CASE …): rows outside the window skip the aggregate instead of adding 0.
         days = (day - dt.timedelta(days=start_offset), day - dt.timedelta(days=end_offset))
-        return Sum(Case(When(event__in=value_events, day__range=days, then="count"), default=Value(0), output_field=IntegerField()))
+        return Sum("count", filter=Q(event__in=value_events, day__range=days))
 
     last_28 = (day - dt.timedelta(days=WINDOW - 1), day)
     rows = window.values("account_id").annotate(
         last=Max("day"),
-        first_value=Min(Case(When(event__in=value_events, then="day"))),
+        first_value=Min("day", filter=Q(event__in=value_events)),
         v28=value_sum(27, 0),
         p28=value_sum(55, 28),
         v30=value_sum(29, 0),
         p30=value_sum(59, 30),
-        # One 0/1 column per key feature rather than COUNT(DISTINCT), which forces a sort.
-        **{
-            f"kf_{i}": Max(Case(When(event=name, day__range=last_28, then=Value(1)), default=Value(0), output_field=IntegerField()))
-            for i, name in enumerate(key_features)
-        },
+        # One count per key feature rather than COUNT(DISTINCT), which forces a sort.
+        **{f"kf_{i}": Count("id", filter=Q(event=name, day__range=last_28)) for i, name in enumerate(key_features)},
     )
     for r in rows:
         aid = r["account_id"]
@@ -131,7 +129,7 @@ def load_org_facts(*, organization: Organization, day: dt.date, definition: dict
             facts.first_value_day[aid] = r["first_value"]
         facts.value_28[aid], facts.value_prev_28[aid] = r["v28"] or 0, r["p28"] or 0
         facts.value_30[aid], facts.value_prev_30[aid] = r["v30"] or 0, r["p30"] or 0
-        facts.key_features_used[aid] = sum(r[f"kf_{i}"] or 0 for i in range(len(key_features)))
+        facts.key_features_used[aid] = sum(1 for i in range(len(key_features)) if r[f"kf_{i}"])
     users = active_users() if active_users else active_users_by_window(organization=organization, as_of=day, windows=[WINDOW])
     facts.active_users_28 = {aid: n for (aid, _), n in users.items()}
     return facts

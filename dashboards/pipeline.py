@@ -70,6 +70,10 @@ def _run_organization_day(*, organization_id: int, day: dt.date, size: int | Non
     with _Runner(organization=organization, threads=_threads()) as runner:
         # Distinct active users (one of the two organization-wide reads) load beside the rest.
         users_loaded = runner.submit(active_users_by_window, organization=organization, as_of=day, windows=[facts_module.WINDOW])
+        # Value checkpoints that time raises (renewal in 120 days, KPI target reached, onboarding
+        # over) become CSM tasks, each exactly once however often the night is replayed. They do
+        # not depend on the night's scores, so they run beside the organization-wide reads.
+        pending = [runner.submit(checkpoints_nightly, organization=organization, as_of=day)]
         with rls.tenant_context(organization.id):
             _more_memory_for_aggregates()
             scorecard = scorecard_get_active(organization=organization)
@@ -80,10 +84,6 @@ def _run_organization_day(*, organization_id: int, day: dt.date, size: int | Non
             depth_percentile = percentile_ranks(depth_raw_values(org_facts, account_ids))
             _remove_rows_outside_population(organization=organization, day=day)
         chunks = [account_ids[start : start + size] for start in range(0, len(account_ids), size)]
-        # Value checkpoints that time raises (renewal in 120 days, KPI target reached, onboarding
-        # over) become CSM tasks, each exactly once however often the night is replayed. They do
-        # not depend on the night's scores, so they run beside the chunks.
-        pending = [runner.submit(checkpoints_nightly, organization=organization, as_of=day)]
         for chunk in chunks:
             pending.append(
                 runner.submit(
