@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import orjson
 from django.conf import settings
-from django.db import connection, connections, models
+from django.db import connection, connections
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from accounts.plans.checkpoints import checkpoints_nightly
+from accounts.plans.progress import kpi_values_memo
 from accounts.selectors import active_users_by_window, active_users_memo
 from retention import rls
 from retention.models import Organization
@@ -58,7 +58,7 @@ def default_day() -> dt.date:
 
 
 def run_organization_day(*, organization_id: int, day: dt.date, size: int | None = None, pause: float | None = None) -> RunSummary:
-    with active_users_memo():
+    with active_users_memo(), kpi_values_memo():
         return _run_organization_day(organization_id=organization_id, day=day, size=size, pause=pause)
 
 
@@ -251,8 +251,9 @@ _DAY_KEY = ("organization_id", "account_id", "day")
 def _upsert_day_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """Insert one day's rows of a chunk, replacing any row of the same (organization, account, day).
 
-    On PostgreSQL one ``INSERT … VALUES … ON CONFLICT`` statement built by psycopg2 from plain
-    tuples, with JSON encoded by orjson: the ORM's model instances and per-field preparation
+    On PostgreSQL the whole chunk goes as one JSON array, encoded by orjson (nested measures and
+    evidence included) and unpacked by ``json_populate_recordset`` into the table's own row type,
+    in one ``INSERT … ON CONFLICT`` statement: the ORM's model instances and per-value quoting
     cost more than the computation of the scores themselves. Elsewhere (SQLite) the ORM.
     """
     if not rows:
@@ -262,14 +263,14 @@ def _upsert_day_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None
         updates = [c.removesuffix("_id") for c in columns if c not in _DAY_KEY]
         model.objects.bulk_create(objects, update_conflicts=True, unique_fields=["organization", "account", "day"], update_fields=updates)
         return
-    json_positions = {i for i, name in enumerate(columns) if isinstance(model._meta.get_field(name.removesuffix("_id")), models.JSONField)}
-    values = [tuple(_json_text(v) if i in json_positions else v for i, v in enumerate(row)) for row in rows]
+    table, names = model._meta.db_table, ", ".join(columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in _DAY_KEY)
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s ON CONFLICT ({', '.join(_DAY_KEY)}) DO UPDATE SET {updates}"
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        # psycopg2's own cursor builds the VALUES list in C; Django's error wrapper keeps a
-        # failure a django.db.DatabaseError (which the Celery task retries).
-        execute_values(cursor.cursor, sql, values, page_size=len(values))
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, %s) "
+        f"ON CONFLICT ({', '.join(_DAY_KEY)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:  # Django's cursor: a failure is a django.db.DatabaseError (the Celery task retries)
+        cursor.execute(sql, [_json_text([dict(zip(columns, row, strict=True)) for row in rows])])
 
 
 def _json_text(value) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
@@ -73,11 +74,29 @@ def risk_conditions(*, aid: int, day: dt.date, org_facts: OrgFacts, facts: Accou
     return out
 
 
+@dataclass(slots=True)
+class _Indicator:
+    """An indicator as ``risks_apply`` reads it: plain values (a night reads every open one)."""
+
+    pk: int
+    account_id: int
+    kind: str
+    opened_on: dt.date
+    closed_on: dt.date | None
+    last_seen_on: dt.date
+    evidence: dict
+
+    def as_model(self) -> RiskIndicator:
+        return RiskIndicator(pk=self.pk, opened_on=self.opened_on, closed_on=self.closed_on, evidence=self.evidence)
+
+
 def risks_apply(*, organization, day: dt.date, account_ids: list[int], conditions: dict[int, dict[str, dict]]) -> None:
     """Open, refresh, close (or, for a re-run of the same day, undo) indicators of one chunk."""
-    state: dict[int, dict[str, RiskIndicator]] = defaultdict(dict)
+    state: dict[int, dict[str, _Indicator]] = defaultdict(dict)
     current = RiskIndicator.objects.filter(organization=organization, account_id__any=account_ids).filter(Q(closed_on__isnull=True) | Q(closed_on=day))
-    for indicator in current.order_by("opened_on", "id"):
+    columns = ("pk", "account_id", "kind", "opened_on", "closed_on", "last_seen_on", "evidence")
+    for row in current.order_by("opened_on", "id").values_list(*columns):
+        indicator = _Indicator(*row)
         state[indicator.account_id][indicator.kind] = indicator  # the newest wins
     to_create, to_update, to_delete, seen = [], [], [], []
     for aid in account_ids:
@@ -108,7 +127,7 @@ def risks_apply(*, organization, day: dt.date, account_ids: list[int], condition
     if to_delete:
         RiskIndicator.objects.filter(organization=organization, pk__in=to_delete).delete()
     if to_update:
-        RiskIndicator.objects.bulk_update(to_update, ["opened_on", "closed_on", "evidence"], batch_size=500)
+        RiskIndicator.objects.bulk_update([i.as_model() for i in to_update], ["opened_on", "closed_on", "evidence"], batch_size=500)
     if seen:
         # Most open indicators only need the day they were last seen: one UPDATE, not a CASE per row.
         RiskIndicator.objects.filter(organization=organization, pk__in=seen).update(last_seen_on=day)

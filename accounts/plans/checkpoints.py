@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, ContractLine, LifecycleStage
 
 from .models import CsmTask, Kpi, Milestone, MilestoneStatus, SuccessPlan
-from .progress import Status, as_date, progress_for_kpis
+from .progress import Status, as_date, kpi_figures, progress_for_kpis
 
 RENEWAL_HORIZON_DAYS = 120
 ONBOARDING_RECENT_DAYS = 180  # a stage change older than this is not news any more
@@ -100,13 +100,13 @@ def milestone_completed(*, organization, milestone: Milestone, account: Account)
     )
 
 
-def _kpi_spec(*, kpi: Kpi, account_id: int, account_name: str, owner_id: int | None) -> TaskSpec:
+def _kpi_spec(*, kpi_id: int, name: str, target: float, unit: str, account_id: int, account_name: str, owner_id: int | None) -> TaskSpec:
     return TaskSpec(
         account_id=account_id,
         assignee_id=owner_id,
         kind=Kind.KPI_TARGET_REACHED,
-        reference=f"kpi:{kpi.pk}",
-        title=f"{account_name} reached the target of “{kpi.name}” ({kpi.target:g} {kpi.unit}): show it on their value dashboard",
+        reference=f"kpi:{kpi_id}",
+        title=f"{account_name} reached the target of “{name}” ({target:g} {unit}): show it on their value dashboard",
         experience=Experience.VALUE_DASHBOARD,
         due_date=_soon(),
     )
@@ -116,7 +116,10 @@ def kpi_target_checkpoint(*, organization, kpi: Kpi, account: Account, as_of: dt
     progress = progress_for_kpis(organization=organization, kpis=[kpi], account_of={kpi.pk: account.pk}, as_of=as_of)[kpi.pk]
     if progress.status != Status.ACHIEVED:
         return []
-    return raise_tasks(organization=organization, specs=[_kpi_spec(kpi=kpi, account_id=account.pk, account_name=account.name, owner_id=account.owner_id)])
+    spec = _kpi_spec(
+        kpi_id=kpi.pk, name=kpi.name, target=kpi.target, unit=kpi.unit, account_id=account.pk, account_name=account.name, owner_id=account.owner_id
+    )
+    return raise_tasks(organization=organization, specs=[spec])
 
 
 def _onboarding_spec(account_id: int, account_name: str, owner_id: int | None) -> TaskSpec:
@@ -177,14 +180,13 @@ def checkpoints_for_kpi_targets(*, organization, as_of: dt.date | dt.datetime) -
     """A task for every KPI that has reached its target (usage KPIs move without anyone
     recording anything, so the nightly run looks)."""
     as_of = as_date(as_of)
-    kpis = list(
-        Kpi.objects.filter(organization=organization, start_date__lte=as_of).annotate(
-            account_id=F("goal__plan__account_id"), account_name=F("goal__plan__account__name"), owner_id=F("goal__plan__account__owner_id")
-        )
-    )
+    kpis = kpi_figures(Kpi.objects.filter(organization=organization, start_date__lte=as_of))
     progress = progress_for_kpis(organization=organization, kpis=kpis, account_of={k.id: k.account_id for k in kpis}, as_of=as_of)
+    achieved = Kpi.objects.filter(organization=organization, id__in=[k.id for k in kpis if progress[k.id].status == Status.ACHIEVED])
+    columns = ("id", "name", "target", "unit", "goal__plan__account_id", "goal__plan__account__name", "goal__plan__account__owner_id")
     specs = [
-        _kpi_spec(kpi=k, account_id=k.account_id, account_name=k.account_name, owner_id=k.owner_id) for k in kpis if progress[k.id].status == Status.ACHIEVED
+        _kpi_spec(kpi_id=kpi_id, name=name, target=target, unit=unit, account_id=account_id, account_name=account_name, owner_id=owner_id)
+        for kpi_id, name, target, unit, account_id, account_name, owner_id in achieved.order_by("id").values_list(*columns)
     ]
     return raise_tasks(organization=organization, specs=specs)
 

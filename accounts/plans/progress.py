@@ -27,10 +27,14 @@ A manual KPI's value at ``d`` is its latest measurement on or before ``d``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q, Sum
 
@@ -193,11 +197,83 @@ def usage_query_for(kpi: Kpi, account_id: int) -> UsageQuery:
     return UsageQuery(account_id=account_id, source=kpi.source, event_name=kpi.event_name, window_days=kpi.window_days)
 
 
+class KpiFigures(NamedTuple):
+    """What progress needs of a KPI, read as plain values: the nightly run reads thousands of KPIs,
+    and model instances cost more than the arithmetic. Stands in for ``Kpi`` wherever a
+    function here takes KPIs."""
+
+    id: int
+    source: str
+    event_name: str
+    window_days: int
+    baseline: float
+    target: float
+    start_date: dt.date
+    target_date: dt.date
+    account_id: int
+
+
+def kpi_figures(kpis) -> list[KpiFigures]:
+    """``KpiFigures`` of a ``Kpi`` queryset, with the account of each KPI's plan."""
+    fields = [f for f in KpiFigures._fields if f != "account_id"]
+    return [KpiFigures(*row) for row in kpis.values_list(*fields, "goal__plan__account_id")]
+
+
+_memo: dict[tuple[int, dt.date], Future] | None = None
+_memo_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def kpi_values_memo() -> Iterator[None]:
+    """Within this block, KPI values are computed once per organization and day for every KPI of
+    the organization, and any set of its KPIs is answered from that. The nightly pipeline asks
+    for them from each chunk of accounts (outcome progress) and for the KPI-target checkpoints;
+    the first caller computes, concurrent ones wait for its answer."""
+    global _memo
+    with _memo_lock:
+        outer = _memo is not None
+        if not outer:
+            _memo = {}
+    try:
+        yield
+    finally:
+        if not outer:
+            with _memo_lock:
+                _memo = None
+
+
 def kpi_values_at(*, organization, kpis: Sequence[Kpi], account_of: dict[int, int], as_of: dt.date) -> dict[int, float | None]:
     """The value of each KPI at ``as_of``. ``account_of`` maps KPI id → account id.
 
-    One query for the manual KPIs' latest measurements, at most five for the usage KPIs.
+    One query for the manual KPIs' latest measurements, at most five for the usage KPIs; none
+    inside ``kpi_values_memo`` once the organization's values at ``as_of`` are known.
     """
+    memo = _memo
+    if memo is None:
+        return _kpi_values_query(organization=organization, kpis=kpis, account_of=account_of, as_of=as_of)
+    key = (organization.pk, as_of)
+    with _memo_lock:
+        known = memo.get(key)
+        first = known is None
+        if first:
+            known = memo[key] = Future()
+    if first:
+        try:
+            everything = kpi_figures(Kpi.objects.filter(organization=organization))
+            known.set_result(_kpi_values_query(organization=organization, kpis=everything, account_of={k.id: k.account_id for k in everything}, as_of=as_of))
+        except BaseException as exc:
+            with _memo_lock:
+                memo.pop(key, None)  # the next caller tries again
+            known.set_exception(exc)
+            raise
+    values = known.result()
+    unknown = [k for k in kpis if k.id not in values]  # created since: asked for directly
+    if unknown:
+        values = values | _kpi_values_query(organization=organization, kpis=unknown, account_of=account_of, as_of=as_of)
+    return {k.id: values[k.id] for k in kpis}
+
+
+def _kpi_values_query(*, organization, kpis: Sequence[Kpi], account_of: dict[int, int], as_of: dt.date) -> dict[int, float | None]:
     values: dict[int, float | None] = {k.id: None for k in kpis}
     manual_ids = [k.id for k in kpis if k.source == KpiSource.MANUAL]
     if manual_ids:

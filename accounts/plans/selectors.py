@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Account, Contact
 
 from .models import CsmTask, Goal, Kpi, Measurement, Milestone, MilestoneStatus, PlanActivity, PlanStakeholder, PlanTemplate, SuccessPlan, ValueDriver
-from .progress import KpiProgress, as_date, mean_outcome, progress_for_kpis
+from .progress import KpiProgress, as_date, kpi_figures, mean_outcome, progress_for_kpis
 from .templating import register_template_dir
 from .value import ValueTotals, value_totals_for_account, value_totals_for_accounts
 
@@ -33,11 +33,7 @@ def outcome_progress_for_accounts(*, organization, account_ids: Iterable[int], a
     backtest can replay past dates. At most five queries for any number of accounts."""
     account_ids = list(account_ids)
     as_of = as_date(as_of)
-    kpis = list(
-        Kpi.objects.filter(organization=organization, goal__plan__account_id__any=account_ids, start_date__lte=as_of).annotate(
-            account_id=F("goal__plan__account_id")
-        )
-    )
+    kpis = kpi_figures(Kpi.objects.filter(organization=organization, goal__plan__account_id__any=account_ids, start_date__lte=as_of))
     account_of = {k.id: k.account_id for k in kpis}
     progress = progress_for_kpis(organization=organization, kpis=kpis, account_of=account_of, as_of=as_of)
     outcomes: dict[int, list[float | None]] = {account_id: [] for account_id in account_ids}

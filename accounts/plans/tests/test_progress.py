@@ -7,7 +7,18 @@ import pytest
 
 from accounts.ingest import last_active_rebuild
 from accounts.models import DailyActiveUser, DailyEventCount
-from accounts.plans.progress import Status, kpi_progress, mean_outcome, series_points, time_elapsed_share, usage_metric
+from accounts.plans.models import Kpi
+from accounts.plans.progress import (
+    Status,
+    kpi_figures,
+    kpi_progress,
+    kpi_values_at,
+    kpi_values_memo,
+    mean_outcome,
+    series_points,
+    time_elapsed_share,
+    usage_metric,
+)
 from accounts.plans.selectors import outcome_progress_for_accounts
 from accounts.plans.tests.factories import GoalFactory, KpiFactory, MeasurementFactory, SuccessPlanFactory
 from accounts.tests.factories import AccountFactory, ContractLineFactory
@@ -212,3 +223,29 @@ def test_outcome_progress_costs_a_fixed_number_of_queries(acme, usage_account, d
     _usage_kpi(account, "seat_active_share", 28, event="")
     with django_assert_max_num_queries(7):
         outcome_progress_for_accounts(organization=acme, account_ids=[a.pk for a in accounts], as_of=as_of)
+
+
+def test_within_a_kpi_memo_the_organizations_values_are_computed_once(acme, usage_account, django_assert_num_queries):
+    # The nightly run asks for KPI values from every chunk of accounts and for the checkpoints:
+    # inside kpi_values_memo the first call computes every KPI of the organization, later calls
+    # for any subset read no more, and the values are those computed without the memo.
+    account, as_of = usage_account
+    other = AccountFactory(organization=acme)
+    ContractLineFactory(account=other, seats_licensed=4, start_date=dt.date(2025, 6, 1), end_date=None)
+    k1 = _usage_kpi(account, "event_count", 7, baseline=0, target=36)
+    k2 = _usage_kpi(other, "seat_active_share", 28, event="", baseline=0, target=80)
+    k3 = KpiFactory(
+        goal=k1.goal, source="rate_per_active_user", event_name="test_run", window_days=7, baseline=1, target=6, start_date=START, target_date=TARGET_DATE
+    )
+    kpis = kpi_figures(Kpi.objects.filter(organization=acme))
+    account_of = {k.id: k.account_id for k in kpis}
+    expected = kpi_values_at(organization=acme, kpis=kpis, account_of=account_of, as_of=as_of)
+    assert expected == {k1.pk: 18, k2.pk: 0.0, k3.pk: 6.0}
+    with kpi_values_memo():
+        first = kpi_values_at(organization=acme, kpis=[k for k in kpis if k.id == k1.pk], account_of=account_of, as_of=as_of)
+        with django_assert_num_queries(0):
+            rest = kpi_values_at(organization=acme, kpis=[k for k in kpis if k.id != k1.pk], account_of=account_of, as_of=as_of)
+        with django_assert_num_queries(1):  # the accounts' KPIs; their values are known
+            progress = outcome_progress_for_accounts(organization=acme, account_ids=[other.pk], as_of=as_of)
+    assert first | rest == expected
+    assert progress == {other.pk: 0.0}  # no active user of the 4 seats
