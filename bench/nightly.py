@@ -86,6 +86,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--settle", type=float, default=15.0, help="Seconds to wait after doubling the history before timing.")
     parser.add_argument("--skip-doubling", action="store_true", help="Do not run the doubled-history measurement.")
+    parser.add_argument(
+        "--no-vacuum", action="store_true", help="Do not vacuum and analyze what a night wrote between timed runs (as autovacuum would; see fresh_night)."
+    )
     args = parser.parse_args()
 
     org_slug = args.org
@@ -139,6 +142,8 @@ def main() -> int:
         # the planner's statistics; this machine's PostgreSQL may run without it (check
         # ``SHOW autovacuum``), so the benchmark does the same, untimed. Inside the doubling
         # comparison's transaction only ANALYZE can run.
+        if args.no_vacuum:
+            return
         with connection.cursor() as cursor:
             for table in NIGHTLY_TABLES:
                 cursor.execute(f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {table}")
