@@ -15,6 +15,10 @@ Prints, for one organization and the last simulated day:
    uncommitted rows), so the comparison times both runs there, before and after the doubling.
 
 Each timing is the best of ``--repeat`` runs (warm cache), after one untimed warm-up run.
+Between nightly runs the tables a night writes are vacuumed and analyzed, untimed, as
+autovacuum does between two real nights (``--no-vacuum`` leaves that out; the PostgreSQL of a
+development machine may run with autovacuum off). The doubled history copies the earlier
+year's users as other people, so the per-user rollup grows too.
 """
 
 from __future__ import annotations
