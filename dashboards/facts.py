@@ -14,7 +14,7 @@ import importlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
 
 from accounts.models import (
     Account,
@@ -112,24 +112,34 @@ def load_org_facts(*, organization: Organization, day: dt.date, definition: dict
         return Sum("count", filter=Q(event__in=value_events, day__range=days))
 
     last_28 = (day - dt.timedelta(days=WINDOW - 1), day)
-    rows = window.values("account_id").annotate(
-        last=Max("day"),
-        first_value=Min("day", filter=Q(event__in=value_events)),
-        v28=value_sum(27, 0),
-        p28=value_sum(55, 28),
-        v30=value_sum(29, 0),
-        p30=value_sum(59, 30),
-        # One count per key feature rather than COUNT(DISTINCT), which forces a sort.
-        **{f"kf_{i}": Count("id", filter=Q(event=name, day__range=last_28)) for i, name in enumerate(key_features)},
+    # Only the rows of the value events and key features: the other events (most rows) matter
+    # only for each account's last event day, read below along the rollup's unique index.
+    rows = (
+        window.filter(event__in=sorted({*value_events, *key_features}))
+        .values("account_id")
+        .annotate(
+            first_value=Min("day", filter=Q(event__in=value_events)),
+            v28=value_sum(27, 0),
+            p28=value_sum(55, 28),
+            v30=value_sum(29, 0),
+            p30=value_sum(59, 30),
+            # One count per key feature rather than COUNT(DISTINCT), which forces a sort.
+            **{f"kf_{i}": Count("id", filter=Q(event=name, day__range=last_28)) for i, name in enumerate(key_features)},
+        )
     )
     for r in rows:
         aid = r["account_id"]
-        facts.last_event_day[aid] = r["last"]
         if r["first_value"] is not None:
             facts.first_value_day[aid] = r["first_value"]
         facts.value_28[aid], facts.value_prev_28[aid] = r["v28"] or 0, r["p28"] or 0
         facts.value_30[aid], facts.value_prev_30[aid] = r["v30"] or 0, r["p30"] or 0
         facts.key_features_used[aid] = sum(1 for i in range(len(key_features)) if r[f"kf_{i}"])
+    # Each account's last day with any event in the window: one short backward step along the
+    # unique index (organization, account, day, event) per account.
+    newest = window.filter(account_id=OuterRef("pk")).order_by("-day").values("day")[:1]
+    for aid, last in Account.objects.filter(organization=organization).annotate(last=Subquery(newest)).values_list("id", "last"):
+        if last is not None:
+            facts.last_event_day[aid] = last
     users = active_users() if active_users else active_users_by_window(organization=organization, as_of=day, windows=[WINDOW])
     facts.active_users_28 = {aid: n for (aid, _), n in users.items()}
     return facts
