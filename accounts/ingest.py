@@ -25,6 +25,7 @@ import math
 import numbers
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -417,9 +418,7 @@ def _store_portable(*, organization_id: int, rows: list[_Row], now: datetime) ->
 def _move_last_active(*, organization_id: int, active: set[tuple[int, date, str]]) -> None:
     """``UserLastActive`` from the (account, day, user) rows just added to the daily rollup (the
     ORM path: a read, a merge in Python, a write; SQLite runs one writer at a time)."""
-    new_days: dict[tuple[int, str], list[date]] = defaultdict(list)
-    for account_id, day, user in active:
-        new_days[(account_id, user)].append(day)
+    new_days = _latest_two((account_id, user, day) for account_id, day, user in active)
     if not new_days:
         return
     account_ids = sorted({account_id for account_id, _ in new_days})
@@ -430,8 +429,8 @@ def _move_last_active(*, organization_id: int, active: set[tuple[int, date, str]
     created, changed = [], []
     for (account_id, user), days in sorted(new_days.items()):
         row = rows.get((account_id, user))
-        known = [row.last_day, row.previous_day] if row else []
-        latest = sorted({d for d in [*days, *known] if d is not None}, reverse=True)
+        known = [(account_id, user, d) for d in (row.last_day, row.previous_day) if d is not None] if row else []
+        latest = _latest_two([(account_id, user, d) for d in days] + known)[(account_id, user)]
         if row is None:
             created.append(
                 UserLastActive(organization_id=organization_id, account_id=account_id, user_external_id=user, last_day=latest[0], previous_day=_second(latest))
@@ -441,6 +440,18 @@ def _move_last_active(*, organization_id: int, active: set[tuple[int, date, str]
             changed.append(row)
     UserLastActive.objects.bulk_create(created, batch_size=500)
     UserLastActive.objects.bulk_update(changed, ["last_day", "previous_day"], batch_size=500)
+
+
+def _latest_two(days: Iterable[tuple[int, str, date]]) -> dict[tuple[int, str], list[date]]:
+    """Each (account, user) pair's two latest distinct days, newest first."""
+    latest: dict[tuple[int, str], list[date]] = {}
+    for account_id, user, day in days:
+        kept = latest.setdefault((account_id, user), [])
+        if day not in kept:
+            kept.append(day)
+            kept.sort(reverse=True)
+            del kept[2:]
+    return latest
 
 
 def _second(days: list[date]) -> date | None:
@@ -533,10 +544,7 @@ def last_active_rebuild(*, organization) -> None:
                     cursor.execute(statement, {"org": organization.id})
             return
         UserLastActive.objects.filter(organization=organization).delete()
-        latest: dict[tuple[int, str], list[date]] = defaultdict(list)
-        for a, u, d in DailyActiveUser.objects.filter(organization=organization).order_by("-day").values_list("account_id", "user_external_id", "day"):
-            if len(latest[(a, u)]) < 2:
-                latest[(a, u)].append(d)
+        latest = _latest_two(DailyActiveUser.objects.filter(organization=organization).values_list("account_id", "user_external_id", "day"))
         UserLastActive.objects.bulk_create(
             [
                 UserLastActive(organization=organization, account_id=a, user_external_id=u, last_day=days[0], previous_day=_second(days))

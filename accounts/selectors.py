@@ -6,10 +6,8 @@ Every function takes the organization explicitly; row-level security is only the
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,6 +15,7 @@ from django.db import connection
 from django.db.models import DecimalField, F, Func, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 
+from retention.memo import RunMemo
 from retention.models import Membership, Role
 
 from . import mrr
@@ -364,28 +363,16 @@ def account_page(*, organization, account_id: int, today: dt.date) -> AccountPag
     )
 
 
-# Org-wide results of active_users_by_window kept for the span of a nightly run: (organization id,
-# as_of, window) -> {account id: users}. Shared by the run's pool threads, hence the lock.
-_memo: dict[tuple[int, dt.date, int], dict[int, int]] | None = None
-_memo_lock = threading.Lock()
+# Org-wide results of active_users_by_window kept for the span of a nightly run:
+# (organization id, as_of, window) -> {account id: users}.
+_memo: RunMemo[dict[int, int]] = RunMemo()
 
 
-@contextlib.contextmanager
-def active_users_memo() -> Iterator[None]:
+def active_users_memo():
     """Within this block, distinct active users are computed once per organization, day and
     window for all accounts, and every narrower call (a chunk of accounts, the success-plan KPIs)
     is answered from that. The nightly pipeline asks the same question from several places."""
-    global _memo
-    with _memo_lock:
-        outer = _memo is not None
-        if not outer:
-            _memo = {}
-    try:
-        yield
-    finally:
-        if not outer:
-            with _memo_lock:
-                _memo = None
+    return _memo.active()
 
 
 def active_users_by_window(*, organization, as_of: dt.date, windows: Sequence[int], account_ids: Iterable[int] | None = None) -> dict[tuple[int, int], int]:
@@ -404,17 +391,17 @@ def active_users_by_window(*, organization, as_of: dt.date, windows: Sequence[in
             return {}
     if not windows:
         return {}
-    memo = _memo
-    if memo is None:
+    if not _memo.is_active:
         return _active_users_query(organization=organization, as_of=as_of, windows=windows, account_ids=account_ids)
-    missing = [w for w in windows if (organization.pk, as_of, w) not in memo]
-    if missing:
-        computed = _active_users_query(organization=organization, as_of=as_of, windows=missing, account_ids=None)
-        with _memo_lock:
-            for w in missing:
-                memo[(organization.pk, as_of, w)] = {aid: n for (aid, window), n in computed.items() if window == w}
     wanted = None if account_ids is None else set(account_ids)
-    return {(aid, w): n for w in windows for aid, n in memo[(organization.pk, as_of, w)].items() if wanted is None or aid in wanted}
+    answer = {}
+    for w in windows:
+        everyone = _memo.get(
+            (organization.pk, as_of, w),
+            lambda w=w: {aid: n for (aid, _), n in _active_users_query(organization=organization, as_of=as_of, windows=[w], account_ids=None).items()},
+        )
+        answer.update({(aid, w): n for aid, n in everyone.items() if wanted is None or aid in wanted})
+    return answer
 
 
 def _active_users_query(*, organization, as_of: dt.date, windows: list[int], account_ids: list[int] | None) -> dict[tuple[int, int], int]:

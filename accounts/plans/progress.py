@@ -27,12 +27,9 @@ A manual KPI's value at ``d`` is its latest measurement on or before ``d``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,6 +37,7 @@ from django.db.models import Q, Sum
 
 from accounts.models import ContractLine, DailyActiveUser, DailyEventCount
 from accounts.selectors import active_users_by_window
+from retention.memo import RunMemo
 
 from .models import Kpi, KpiSource, Measurement
 
@@ -219,27 +217,17 @@ def kpi_figures(kpis) -> list[KpiFigures]:
     return [KpiFigures(*row) for row in kpis.values_list(*fields, "goal__plan__account_id")]
 
 
-_memo: dict[tuple[int, dt.date], Future] | None = None
-_memo_lock = threading.Lock()
+# KPI values at a date for every KPI of an organization, kept for the span of a nightly run:
+# (organization id, as_of) -> {KPI id: value}.
+_memo: RunMemo[dict[int, float | None]] = RunMemo()
 
 
-@contextlib.contextmanager
-def kpi_values_memo() -> Iterator[None]:
+def kpi_values_memo():
     """Within this block, KPI values are computed once per organization and day for every KPI of
     the organization, and any set of its KPIs is answered from that. The nightly pipeline asks
     for them from each chunk of accounts (outcome progress) and for the KPI-target checkpoints;
     the first caller computes, concurrent ones wait for its answer."""
-    global _memo
-    with _memo_lock:
-        outer = _memo is not None
-        if not outer:
-            _memo = {}
-    try:
-        yield
-    finally:
-        if not outer:
-            with _memo_lock:
-                _memo = None
+    return _memo.active()
 
 
 def kpi_values_at(*, organization, kpis: Sequence[Kpi], account_of: dict[int, int], as_of: dt.date) -> dict[int, float | None]:
@@ -248,25 +236,14 @@ def kpi_values_at(*, organization, kpis: Sequence[Kpi], account_of: dict[int, in
     One query for the manual KPIs' latest measurements, at most five for the usage KPIs; none
     inside ``kpi_values_memo`` once the organization's values at ``as_of`` are known.
     """
-    memo = _memo
-    if memo is None:
+    if not _memo.is_active:
         return _kpi_values_query(organization=organization, kpis=kpis, account_of=account_of, as_of=as_of)
-    key = (organization.pk, as_of)
-    with _memo_lock:
-        known = memo.get(key)
-        first = known is None
-        if first:
-            known = memo[key] = Future()
-    if first:
-        try:
-            everything = kpi_figures(Kpi.objects.filter(organization=organization))
-            known.set_result(_kpi_values_query(organization=organization, kpis=everything, account_of={k.id: k.account_id for k in everything}, as_of=as_of))
-        except BaseException as exc:
-            with _memo_lock:
-                memo.pop(key, None)  # the next caller tries again
-            known.set_exception(exc)
-            raise
-    values = known.result()
+
+    def everything() -> dict[int, float | None]:
+        every_kpi = kpi_figures(Kpi.objects.filter(organization=organization))
+        return _kpi_values_query(organization=organization, kpis=every_kpi, account_of={k.id: k.account_id for k in every_kpi}, as_of=as_of)
+
+    values = _memo.get((organization.pk, as_of), everything)
     unknown = [k for k in kpis if k.id not in values]  # created since: asked for directly
     if unknown:
         values = values | _kpi_values_query(organization=organization, kpis=unknown, account_of=account_of, as_of=as_of)
