@@ -9,10 +9,10 @@ rows that were inserted, so a re-sent event never counts twice and a late event 
 day.
 
 On PostgreSQL the batch is streamed with COPY into a temporary table; one more round trip runs
-``INSERT … SELECT … JOIN accounts … ON CONFLICT DO NOTHING RETURNING`` (the join is what keeps
-the events' accounts valid: the table has no per-row foreign-key checks, see ``UsageEvent``) and
-applies set-based rollup upserts from the returned rows -- last, just before
-the commit, because today's rollup rows are locked by every concurrent batch. On SQLite the same
+one statement: ``INSERT … SELECT … JOIN accounts … ON CONFLICT DO NOTHING RETURNING`` (the join is
+what keeps the events' accounts valid: the table has no per-row foreign-key checks, see
+``UsageEvent``) and set-based rollup upserts from the returned rows -- last, just before the
+commit, because today's rollup rows are locked by every concurrent batch. On SQLite the same
 results come from a slower ORM path.
 """
 
@@ -229,8 +229,9 @@ def event_batch_ingest(*, organization, events: list[dict], now: datetime | None
 
     if candidates:
         store = _store_postgres if connection.vendor == "postgresql" else _store_portable
+        in_transaction = connection.in_atomic_block  # the caller's: several batches may share it
         with rls.tenant_context(organization.id):
-            inserted, unknown_accounts = store(organization_id=organization.id, rows=candidates, now=now)
+            inserted, unknown_accounts = store(organization_id=organization.id, rows=candidates, now=now, in_transaction=in_transaction)
         for row in candidates:
             index, message_id = row[_I], row[_MESSAGE_ID]
             if message_id in inserted:
@@ -248,9 +249,10 @@ def event_batch_ingest(*, organization, events: list[dict], now: datetime | None
 # --- PostgreSQL: COPY, INSERT … ON CONFLICT … RETURNING, rollups from the returned rows -------------
 
 _STAGE_TABLE = "ingest_event_stage"
-_INSERTED_TABLE = "ingest_event_inserted"
-# Created once per connection; ON COMMIT DELETE ROWS empties them with each transaction, the
-# DELETEs cover several batches in one transaction (a bulk loader's).
+# Created once per connection; ON COMMIT DELETE ROWS empties it with each transaction (and a
+# rollback takes its rows with it), so a batch that starts a transaction finds it empty. A batch
+# inside a longer transaction (a bulk loader's) truncates it first: a DELETE would leave the
+# earlier batches' rows behind as dead rows that every later batch scans again.
 _CREATE_STAGE = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_TABLE} (
     account text NOT NULL,
@@ -261,55 +263,43 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_TABLE} (
     value double precision,
     message_id text NOT NULL
 ) ON COMMIT DELETE ROWS;
-CREATE TEMPORARY TABLE IF NOT EXISTS {_INSERTED_TABLE} (
-    account_id bigint NOT NULL,
-    user_external_id text NOT NULL,
-    event text NOT NULL,
-    day date NOT NULL,
-    value double precision,
-    message_id text NOT NULL
-) ON COMMIT DELETE ROWS;
-DELETE FROM {_STAGE_TABLE};
-DELETE FROM {_INSERTED_TABLE};
 """
+_EMPTY_STAGE = f"TRUNCATE {_STAGE_TABLE}"
 _COPY_STAGE = f'COPY {_STAGE_TABLE} (account, user_external_id, event, "timestamp", properties, value, message_id) FROM STDIN WITH (FORMAT csv)'
 
-# Accounts are resolved by external id within the organization (and under its row-level
-# security); ON CONFLICT makes a stored message_id a no-op; the rows actually inserted, and only
-# those, are kept for the rollups. Rows go in message_id order so that concurrent batches sharing
-# message ids wait for each other instead of deadlocking.
-_INSERT_EVENTS = f"""
+# One statement. ``inserted``: accounts are resolved by external id within the organization (and
+# under its row-level security); ON CONFLICT makes a stored message_id a no-op; only the rows
+# actually inserted are returned, and only they feed the rollups. The rollups follow from those
+# rows in the same statement, so they commit or roll back with the events.
+#
+# Locks are taken in one order by every batch, so that concurrent batches wait for each other
+# instead of deadlocking: events by message_id, rollup rows by their key (byte order, COLLATE
+# "C": any fixed order serves, and this one compares without the locale). The rollup upserts
+# run after every event is inserted (their GROUP BY reads all of ``inserted`` first) and just
+# before the commit: today's rollup rows are hot, and their row locks are held until the commit
+# (the event table has no foreign keys whose deferred checks would run at commit).
+_INGEST = f"""
 WITH inserted AS (
     INSERT INTO accounts_usageevent
         (organization_id, account_id, user_external_id, event, "timestamp", properties, value, message_id, received_at)
     SELECT %(org)s, a.id, coalesce(s.user_external_id, ''), s.event, s."timestamp", s.properties, s.value, s.message_id, %(now)s
     FROM {_STAGE_TABLE} s
     JOIN accounts_account a ON a.organization_id = %(org)s AND a.external_id = s.account
-    ORDER BY s.message_id
+    ORDER BY s.message_id COLLATE "C"
     ON CONFLICT (organization_id, message_id) DO NOTHING
-    RETURNING account_id, user_external_id, event, ("timestamp" AT TIME ZONE 'UTC')::date, value, message_id
-)
-INSERT INTO {_INSERTED_TABLE} SELECT * FROM inserted;
-"""
-
-# The rollups come last, just before the commit: today's rows are hot (every batch touches
-# them), and their row locks are held until the commit, so nothing slow may run after them (the
-# event table has no foreign keys whose deferred checks would run at commit). The upserts
-# take their locks in key order: concurrent batches wait, never deadlock. The result lists the
-# inserted message ids and those whose account does not exist.
-_ADD_ROLLUPS = f"""
-WITH event_counts AS (
+    RETURNING account_id, user_external_id, event, ("timestamp" AT TIME ZONE 'UTC')::date AS day, value, message_id
+), event_counts AS (
     INSERT INTO accounts_dailyeventcount AS rollup (organization_id, account_id, day, event, count, value_sum)
     SELECT %(org)s, account_id, day, event, count(*), coalesce(sum(value), 0)
-    FROM {_INSERTED_TABLE}
+    FROM inserted
     GROUP BY account_id, day, event
-    ORDER BY account_id, day, event
+    ORDER BY account_id, day, event COLLATE "C"
     ON CONFLICT (organization_id, account_id, day, event)
     DO UPDATE SET count = rollup.count + EXCLUDED.count, value_sum = rollup.value_sum + EXCLUDED.value_sum
 ), active_users AS (
     INSERT INTO accounts_dailyactiveuser (organization_id, account_id, day, user_external_id)
-    SELECT DISTINCT %(org)s, account_id, day, user_external_id
-    FROM {_INSERTED_TABLE}
+    SELECT DISTINCT %(org)s, account_id, day, user_external_id COLLATE "C"
+    FROM inserted
     WHERE user_external_id <> ''
     ORDER BY 2, 3, 4
     ON CONFLICT (organization_id, account_id, day, user_external_id) DO NOTHING
@@ -322,15 +312,18 @@ WITH event_counts AS (
         SELECT account_id, user_external_id, array_agg(day ORDER BY day DESC) AS days
         FROM active_users GROUP BY account_id, user_external_id
     ) new_days
-    ORDER BY account_id, user_external_id
+    ORDER BY account_id, user_external_id COLLATE "C"
     ON CONFLICT (organization_id, account_id, user_external_id) DO UPDATE SET
         last_day = greatest(seen.last_day, EXCLUDED.last_day),
         previous_day = CASE WHEN EXCLUDED.last_day > seen.last_day THEN greatest(seen.last_day, EXCLUDED.previous_day)
                             ELSE greatest(seen.previous_day, EXCLUDED.last_day) END
 )
-SELECT message_id, true FROM {_INSERTED_TABLE}
-UNION ALL
-SELECT s.message_id, false FROM {_STAGE_TABLE} s
+SELECT message_id FROM inserted
+"""
+
+# Asked only when some staged event was not inserted: a duplicate, or an unknown account?
+_UNKNOWN_ACCOUNTS = f"""
+SELECT s.message_id FROM {_STAGE_TABLE} s
 WHERE NOT EXISTS (SELECT 1 FROM accounts_account a WHERE a.organization_id = %(org)s AND a.external_id = s.account)
 """
 
@@ -343,17 +336,19 @@ def _stage_csv(rows: list[_Row]) -> io.StringIO:
     return buffer
 
 
-def _store_postgres(*, organization_id: int, rows: list[_Row], now: datetime) -> tuple[set[str], set[str]]:
-    """Returns the message ids inserted and those whose account is unknown. Three round trips."""
+def _store_postgres(*, organization_id: int, rows: list[_Row], now: datetime, in_transaction: bool) -> tuple[set[str], set[str]]:
+    """Returns the message ids inserted and those whose account is unknown. Three round trips
+    (four when some event was not inserted)."""
     buffer = _stage_csv(rows)
-    inserted: set[str] = set()
-    unknown: set[str] = set()
     with connection.cursor() as cursor:
-        cursor.execute(_CREATE_STAGE)
+        cursor.execute(_CREATE_STAGE + _EMPTY_STAGE if in_transaction else _CREATE_STAGE)
         cursor.copy_expert(_COPY_STAGE, buffer, size=1 << 20)
-        cursor.execute(_INSERT_EVENTS + _ADD_ROLLUPS, {"org": organization_id, "now": now})
-        for message_id, was_inserted in cursor.fetchall():
-            (inserted if was_inserted else unknown).add(message_id)
+        cursor.execute(_INGEST, {"org": organization_id, "now": now})
+        inserted = {message_id for (message_id,) in cursor.fetchall()}
+        unknown: set[str] = set()
+        if len(inserted) < len(rows):
+            cursor.execute(_UNKNOWN_ACCOUNTS, {"org": organization_id})
+            unknown = {message_id for (message_id,) in cursor.fetchall()}
     return inserted, unknown
 
 
@@ -369,7 +364,8 @@ def _account_ids(*, organization_id: int, external_ids: set[str]) -> dict[str, i
     return found
 
 
-def _store_portable(*, organization_id: int, rows: list[_Row], now: datetime) -> tuple[set[str], set[str]]:
+def _store_portable(*, organization_id: int, rows: list[_Row], now: datetime, in_transaction: bool) -> tuple[set[str], set[str]]:
+    # ``in_transaction`` matters only to the PostgreSQL path's staging table.
     account_ids = _account_ids(organization_id=organization_id, external_ids={row[_ACCOUNT] for row in rows})
     unknown = {row[_MESSAGE_ID] for row in rows if row[_ACCOUNT] not in account_ids}
     rows = [row for row in rows if row[_ACCOUNT] in account_ids]

@@ -38,6 +38,11 @@ FROM accounts_usageevent
 WHERE organization_id = %s AND timestamp >= %s AND timestamp < %s
 GROUP BY account_id
 """
+# The index the raw baseline has always been measured with. The product dropped it from the event
+# table (nothing reads events by account and time; ingestion paid for it on every insert), so the
+# benchmark builds it for its baseline, once per data set, untimed: the baseline stays as fast as
+# it was, and the ratio comparable with earlier figures.
+RAW_INDEX = 'CREATE INDEX IF NOT EXISTS bench_usageevent_account_time ON accounts_usageevent (organization_id, account_id, "timestamp")'
 
 DOUBLE_SQL = {
     "accounts_dailyeventcount": (
@@ -125,6 +130,8 @@ def main() -> int:
     from retention.models import Organization
 
     call_command("migrate", verbosity=0)  # the data set may predate the newest tables
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_INDEX)
     with rls.bypass():
         if org_slug:
             organization = Organization.objects.get(slug=org_slug)
