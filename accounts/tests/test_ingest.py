@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from accounts import ingest
 from accounts.ingest import event_batch_ingest, rollup_snapshot, rollups_recount
@@ -293,3 +294,35 @@ def test_the_event_count_rollup_leaves_room_for_in_place_updates():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'accounts_dailyeventcount'")
         assert "fillfactor=70" in (cursor.fetchone()[0] or [])
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="the staging table and the prepared statement are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_prepared_statement_survives_a_rolled_back_first_batch_and_a_reconnect():
+    from django.db import connection, transaction
+
+    from retention.tests.factories import OrganizationFactory
+
+    organization = OrganizationFactory(slug="prepared")
+    AccountFactory(organization=organization, external_id="cust-1")
+    connection.close()
+
+    # Given a first batch on a new connection, rolled back by its caller: the staging table it
+    # created is gone, the statement it prepared is not
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        assert event_batch_ingest(organization=organization, events=[_event(1)], now=NOW).accepted == 1
+        raise Undo
+    # When the next batches arrive on the same connection, and then on a new one
+    second = event_batch_ingest(organization=organization, events=[_event(1), _event(2)], now=NOW)
+    connection.close()
+    third = event_batch_ingest(organization=organization, events=[_event(2), _event(3), _event(4, account="nobody")], now=NOW)
+
+    # Then each is stored once, answered item by item, and counted once
+    assert [r.status for r in second.results] == ["accepted", "accepted"]
+    assert [(r.status, r.code) for r in third.results] == [("duplicate", None), ("accepted", None), ("rejected", "unknown_account")]
+    assert UsageEvent.objects.filter(organization=organization).count() == 3
+    assert rollup_snapshot(organization=organization) == rollups_recount(organization=organization)
+    assert sum(count for count, _ in rollup_snapshot(organization=organization).event_counts.values()) == 3
