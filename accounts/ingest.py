@@ -173,7 +173,65 @@ def _value(raw) -> str:
     return repr(number)
 
 
+# The shape nearly every client sends: ASCII ids, a UTC timestamp in ISO-8601 extended form
+# (which PostgreSQL reads exactly as Python does, so it is staged as sent), a small properties
+# object, a plain number. ``_common_row`` accepts such an event in one pass; anything else, and
+# every event that will be rejected, goes field by field below, where the errors are written.
+_UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]00:00)")
+_instant = datetime.fromisoformat
+_json = orjson.dumps
+
+
+def _common_row(index: int, event, latest: datetime) -> _Row | None:
+    """The row ``_validate`` would build (the same values stored), or None to go field by field."""
+    if type(event) is not dict:
+        return None
+    get = event.get
+    account, name, message_id, user = get("account"), get("event"), get("message_id"), get("user") or ""
+    if not (
+        type(account) is str and type(name) is str and type(message_id) is str and type(user) is str
+        and 0 < len(account) <= MAX_TEXT_LENGTH and 0 < len(name) <= MAX_TEXT_LENGTH
+        and 0 < len(message_id) <= MAX_TEXT_LENGTH and len(user) <= MAX_TEXT_LENGTH
+    ):  # fmt: skip
+        return None
+    ids = account + name + message_id + user
+    if not ids.isascii() or "\x00" in ids:
+        return None
+    stamp = get("timestamp")
+    if type(stamp) is not str or not _UTC_INSTANT.fullmatch(stamp):
+        return None
+    try:
+        if _instant(stamp) > latest:
+            return None
+    except ValueError:  # a day or hour out of range
+        return None
+    properties = get("properties")
+    if properties is None or (type(properties) is dict and not properties):
+        properties_json = "{}"
+    elif type(properties) is dict:
+        try:
+            encoded = _json(properties)
+        except TypeError:
+            return None
+        if len(encoded) > MAX_PROPERTIES_BYTES or b"null" in encoded or b"\\u0000" in encoded:
+            return None
+        properties_json = encoded.decode()
+    else:
+        return None
+    value = get("value")
+    if value is None:
+        value_text = ""
+    elif (type(value) is float and math.isfinite(value)) or (type(value) is int and -1e300 < value < 1e300):
+        value_text = repr(float(value))
+    else:
+        return None
+    return (index, account, user, name, stamp, properties_json, value_text, message_id)
+
+
 def _validate(index: int, event, latest: datetime) -> _Row:
+    row = _common_row(index, event, latest)
+    if row is not None:
+        return row
     if not isinstance(event, dict):
         raise _Rejected("invalid_type", "Each event must be a JSON object.")
     get = event.get
@@ -335,11 +393,22 @@ WHERE NOT EXISTS (SELECT 1 FROM accounts_account a WHERE a.organization_id = %(o
 
 
 def _stage_csv(rows: list[_Row]) -> io.StringIO:
-    buffer = io.StringIO()
-    # In COPY's CSV format an unquoted empty field is NULL: a missing user or value.
-    csv.writer(buffer).writerows(row[1:] for row in rows)
-    buffer.seek(0)
-    return buffer
+    """The rows as COPY's CSV. An unquoted empty field is NULL there: a missing user or value."""
+    lines = []
+    unusual = []
+    for row in rows:
+        ids = row[_ACCOUNT] + row[_USER] + row[_EVENT] + row[_MESSAGE_ID]
+        if '"' in ids or "," in ids or "\n" in ids or "\r" in ids:
+            unusual.append(row)
+            continue
+        # Only the properties need quoting (timestamps and numbers are as rendered above).
+        properties = row[_PROPERTIES].replace('"', '""')
+        lines.append(f'{row[_ACCOUNT]},{row[_USER]},{row[_EVENT]},{row[_TIMESTAMP]},"{properties}",{row[_VALUE]},{row[_MESSAGE_ID]}\r\n')
+    if unusual:  # ids that need quoting: the csv module's rules (and its line ends, as above)
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(row[1:] for row in unusual)
+        lines.append(buffer.getvalue())
+    return io.StringIO("".join(lines))
 
 
 def _store_postgres(*, organization_id: int, rows: list[_Row], now: datetime, in_transaction: bool) -> tuple[set[str], set[str]]:

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from accounts import ingest
 from accounts.ingest import event_batch_ingest, rollup_snapshot, rollups_recount
-from accounts.models import DailyActiveUser, DailyEventCount, UsageEvent
+from accounts.models import Account, DailyActiveUser, DailyEventCount, UsageEvent
 from accounts.tests.factories import AccountFactory
 
 NOW = dt.datetime(2026, 5, 10, 12, 0, tzinfo=dt.UTC)
@@ -326,3 +326,56 @@ def test_the_prepared_statement_survives_a_rolled_back_first_batch_and_a_reconne
     assert UsageEvent.objects.filter(organization=organization).count() == 3
     assert rollup_snapshot(organization=organization) == rollups_recount(organization=organization)
     assert sum(count for count, _ in rollup_snapshot(organization=organization).event_counts.values()) == 3
+
+
+_SHAPES = [
+    {},
+    {"timestamp": "2026-05-10T09:00:00.5+00:00", "value": 2.25},
+    {"timestamp": "2026-05-10T09:00:00.123456-00:00", "value": -7, "properties": {}},
+    {"user": None, "properties": None, "value": None},
+    {"user": "", "properties": {"quote": 'say "hi", then go', "nested": {"list": [1, 2.5, "x"]}, "comma,key": True}},
+    {"account": "cust,2", "user": 'u"quoted"', "event": "a,b"},  # ids the CSV must quote
+    {"event": "line\nbreak", "user": "carriage\rreturn"},
+    {"timestamp": "2026-05-10T11:00:00+02:00"},  # an offset: converted, field by field
+    {"timestamp": "2026-05-10T09:00:00"},  # no offset: UTC, field by field
+    {"timestamp": "2026-W19-7T09:00:00Z"},  # a week date: PostgreSQL cannot read it, so it is re-rendered
+    {"user": "ünïcode", "value": 10**20},
+    {"properties": {"big": 2**70}},  # beyond 64 bits: rejected either way
+    {"timestamp": "2026-05-10T13:00:01Z"},  # more than an hour ahead of NOW: rejected either way
+]
+
+
+def test_the_common_shape_and_the_field_by_field_path_answer_and_store_alike(acme, globex, monkeypatch):
+    # Given the same events for two organizations with the same accounts
+    for organization in (acme, globex):
+        AccountFactory(organization=organization, external_id="cust-1")
+        AccountFactory(organization=organization, external_id="cust,2")
+    events = [_event(n, **shape) for n, shape in enumerate(_SHAPES)]
+    assert ingest._common_row(0, events[0], NOW + ingest.FUTURE_TOLERANCE) is not None  # the fast path is taken
+
+    # When one organization's go through the usual path and the other's field by field only
+    fast = event_batch_ingest(organization=acme, events=events, now=NOW)
+    monkeypatch.setattr(ingest, "_common_row", lambda index, event, latest: None)
+    slow = event_batch_ingest(organization=globex, events=events, now=NOW)
+
+    # Then every answer is the same, and so is every stored row and rollup
+    assert [(r.status, r.code, r.detail) for r in fast.results] == [(r.status, r.code, r.detail) for r in slow.results]
+    assert fast.accepted == 11 and fast.rejected == 2
+
+    def stored(organization):
+        return sorted(
+            UsageEvent.objects.filter(organization=organization).values_list(
+                "account__external_id", "user_external_id", "event", "timestamp", "properties", "value", "message_id"
+            ),
+            key=repr,
+        )
+
+    assert stored(acme) == stored(globex)
+    assert {row[3] for row in stored(acme)} >= {dt.datetime(2026, 5, 10, 9, 0, 0, 500000, tzinfo=dt.UTC), NOW - dt.timedelta(hours=3)}
+
+    def rollups(organization):
+        snapshot = rollup_snapshot(organization=organization)
+        names = dict(Account.objects.filter(organization=organization).values_list("id", "external_id"))
+        return sorted((names[a], d, e, c) for (a, d, e), c in snapshot.event_counts.items())
+
+    assert rollups(acme) == rollups(globex)
