@@ -245,21 +245,12 @@ def _undo_doubling(organization_id: int) -> None:
 
 
 def _flush_dirty_pages() -> None:
-    """A CHECKPOINT through the admin connection (the application's role may not run one), so
-    that the doubled history's writes are not still being flushed while the nightly is timed.
-    Without an admin connection, only the ``--settle`` wait."""
-    try:
-        from bench.datasets import _admin
+    """Without an admin connection for the CHECKPOINT, only the ``--settle`` wait."""
+    from bench.datasets import checkpoint
 
-        conn = _admin()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect: fall back to waiting
-        print(f"(no CHECKPOINT: {exc})")
-        return
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    finally:
-        conn.close()
+    problem = checkpoint()
+    if problem:
+        print(f"(no CHECKPOINT: {problem})")
 
 
 if __name__ == "__main__":
