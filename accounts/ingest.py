@@ -177,7 +177,7 @@ def _value(raw) -> str:
 # (which PostgreSQL reads exactly as Python does, so it is staged as sent), a small properties
 # object, a plain number. ``_common_row`` accepts such an event in one pass; anything else, and
 # every event that will be rejected, goes field by field below, where the errors are written.
-_UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]00:00)")
+_UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]00:00)", re.ASCII)
 _instant = datetime.fromisoformat
 _json = orjson.dumps
 
