@@ -164,6 +164,31 @@ def test_events_go_through_ingestion_with_rollups_and_duplicates_are_not_counted
     assert DailyEventCount.objects.get(organization=acme, event="report_generated").count == 2
 
 
+def test_an_events_file_longer_than_one_ingestion_batch_is_stored_whole_and_counted_once(acme, tmp_path):
+    # Given 2,500 lines: three ingestion batches in one transaction, with a line repeated across
+    # batches (the same message id) and one line for an unknown account
+    from accounts.ingest import rollup_snapshot, rollups_recount
+
+    AccountFactory(organization=acme, external_id="a-1")
+    AccountFactory(organization=acme, external_id="a-2")
+    lines = ["account,user,event,timestamp,properties,value,message_id"]
+    for n in range(2498):
+        lines.append(f"a-{n % 2 + 1},u-{n % 7},feature_{n % 3},2025-03-{n % 28 + 1:02d}T10:00:00Z,,{n % 5},m-{n}")
+    lines.append("a-1,u-1,feature_0,2025-03-01T10:00:00Z,,0,m-5")  # in the third batch, repeats line 7
+    lines.append("nobody,u-1,feature_0,2025-03-01T10:00:00Z,,,m-x")
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+
+    # When it is imported, skipping the bad line
+    out, _ = _run("--org", "acme", "--kind", "events", path, "--skip-bad-lines")
+
+    # Then every good line is stored once and the rollups equal a recount of the stored events
+    assert "2500 events lines read; 2498 created, 0 updated, 2 skipped (1 bad, 1 already stored)." in out
+    assert UsageEvent.objects.filter(organization=acme).count() == 2498
+    incremental = rollup_snapshot(organization=acme)
+    assert sum(count for count, _ in incremental.event_counts.values()) == 2498
+    assert rollups_recount(organization=acme) == incremental
+
+
 def test_bad_events_are_line_errors_and_nothing_is_stored(acme, tmp_path):
     AccountFactory(organization=acme, external_id="a-1")
     path = _write(
