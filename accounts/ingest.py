@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import orjson
 from django.db import connection
@@ -286,10 +287,13 @@ def event_batch_ingest(*, organization, events: list[dict], now: datetime | None
         candidates.append(row)
 
     if candidates:
-        store = _store_postgres if connection.vendor == "postgresql" else _store_portable
-        in_transaction = connection.in_atomic_block  # the caller's: several batches may share it
+        if connection.vendor == "postgresql":
+            # The caller's transaction, if any: several batches may share its staging table.
+            store = partial(_store_postgres, in_transaction=connection.in_atomic_block)
+        else:
+            store = _store_portable
         with rls.tenant_context(organization.id):
-            inserted, unknown_accounts = store(organization_id=organization.id, rows=candidates, now=now, in_transaction=in_transaction)
+            inserted, unknown_accounts = store(organization_id=organization.id, rows=candidates, now=now)
         for row in candidates:
             index, message_id = row[_I], row[_MESSAGE_ID]
             if message_id in inserted:
@@ -444,8 +448,7 @@ def _account_ids(*, organization_id: int, external_ids: set[str]) -> dict[str, i
     return found
 
 
-def _store_portable(*, organization_id: int, rows: list[_Row], now: datetime, in_transaction: bool) -> tuple[set[str], set[str]]:
-    # ``in_transaction`` matters only to the PostgreSQL path's staging table.
+def _store_portable(*, organization_id: int, rows: list[_Row], now: datetime) -> tuple[set[str], set[str]]:
     account_ids = _account_ids(organization_id=organization_id, external_ids={row[_ACCOUNT] for row in rows})
     unknown = {row[_MESSAGE_ID] for row in rows if row[_ACCOUNT] not in account_ids}
     rows = [row for row in rows if row[_ACCOUNT] in account_ids]

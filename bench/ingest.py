@@ -37,6 +37,7 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.datasets import checkpoint  # noqa: E402  (each timed phase starts with no dirty pages left by the one before, untimed)
 from bench.server import start_gunicorn  # noqa: E402
 
 PG = "postgres://retention_app@127.0.0.1:5432"
@@ -365,17 +366,6 @@ def _copy_batched(args: argparse.Namespace, chunks: list[str], expected: int) ->
     return elapsed
 
 
-def _checkpoint() -> None:
-    """Each timed phase starts with no dirty pages left by the one before (untimed): the API run
-    writes over a gigabyte, and a raw COPY timed while that is still being flushed would be slowed
-    by it, or not, depending on when the checkpointer ran."""
-    from bench.datasets import checkpoint
-
-    problem = checkpoint()
-    if problem:
-        print(f"(no CHECKPOINT before the timed phase: {problem})", flush=True)
-
-
 def _verify(args: argparse.Namespace, organization_id: int, expected: int) -> None:
     import psycopg2
 
@@ -405,7 +395,7 @@ def main() -> int:
     print(f"{len(bodies):,} requests, {sum(map(len, bodies)) / len(bodies) / 1024:,.0f} KiB each on average", flush=True)
 
     server = _start_server(args)
-    _checkpoint()
+    checkpoint("before the API load")
     try:
         startup_cpu = _idle_cpu_seconds(server.pid)  # Django's start-up in each worker is not request work
         api_seconds, accepted = _post_all(args, raw_key, bodies)
@@ -426,10 +416,10 @@ def main() -> int:
     # so it runs more than once and the median is compared.
     copy_runs = []
     for _ in range(max(1, args.raw_repeat)):
-        _checkpoint()
+        checkpoint("before the raw COPY")
         copy_runs.append(_copy_one_stream(args, csv_text, len(events)))
     copy_seconds = statistics.median(copy_runs)
-    _checkpoint()
+    checkpoint("before the batched raw COPY")
     batched_seconds = _copy_batched(args, chunks, len(events))
 
     n = len(events)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.datasets import checkpoint  # noqa: E402
 
 RAW_SQL = """
 SELECT account_id, count(*) AS events, count(DISTINCT user_external_id) AS users
@@ -191,7 +192,7 @@ def main() -> int:
                 cursor.execute(sql, [*shifts, organization.id, first_day])
                 print(f"doubled {table}: +{cursor.rowcount:,} rows (shifted {shift} days back)")
         _vacuum(DOUBLE_SQL)
-        _flush_dirty_pages()  # the copy dirtied gigabytes of shared buffers: write them out first
+        checkpoint("after doubling the history")  # the copy dirtied gigabytes of shared buffers: write them out first
         time.sleep(args.settle)  # let the WAL and background writer catch up with the bulk insert
         nightly()  # untimed warm-up on the doubled tables
         doubled_s = _best(nightly, args.repeat, fresh_night)
@@ -242,15 +243,6 @@ def _undo_doubling(organization_id: int) -> None:
         cursor.execute(f"DELETE FROM {DOUBLED_MARKER} WHERE organization_id = %s", [organization_id])
     _vacuum(DOUBLE_SQL)
     print("(doubled history removed)")
-
-
-def _flush_dirty_pages() -> None:
-    """Without an admin connection for the CHECKPOINT, only the ``--settle`` wait."""
-    from bench.datasets import checkpoint
-
-    problem = checkpoint()
-    if problem:
-        print(f"(no CHECKPOINT: {problem})")
 
 
 if __name__ == "__main__":

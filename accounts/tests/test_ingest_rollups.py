@@ -70,7 +70,7 @@ def _expected_from(accepted: list[dict], account_ids: dict[str, int]):
 def test_incremental_rollups_equal_a_recount_after_random_batches(acme, globex, seed, path, monkeypatch):
     # Given three accounts in Acme (and a same-named one in Globex that must stay untouched)
     if path == "portable":
-        monkeypatch.setattr(ingest, "_store_postgres", ingest._store_portable)
+        monkeypatch.setattr(ingest, "_store_postgres", lambda *, in_transaction, **kwargs: ingest._store_portable(**kwargs))
     account_ids = {name: AccountFactory(organization=acme, external_id=name).pk for name in ("a", "b", "c")}
     AccountFactory(organization=globex, external_id="a")
     rng = random.Random(seed)
